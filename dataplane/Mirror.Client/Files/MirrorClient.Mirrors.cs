@@ -93,7 +93,7 @@ public sealed partial class MirrorClient
             var result = await VerifyAsync(path, resync.Layout.Mirrors.Where(m => m.IsReadable).Select(m => m.Id).ToArray(), null, ct);
             if (!result.Identical)
             {
-                throw new MirrorException(Errno.EIO, $"{path}: new mirror(s) differ from the source after resync: {DescribeDifferences(result)}");
+                throw new MirrorException(Errno.EIO, $"{path}: new mirror(s) differ from the source after resync: {result.Describe()}");
             }
         }
 
@@ -190,10 +190,6 @@ public sealed partial class MirrorClient
 
         return layout;
     }
-
-    internal static string DescribeDifferences(VerifyResult result) =>
-        string.Join("; ", result.Differences.Select(d => $"mirrors {d.MirrorA} and {d.MirrorB} differ at offset {d.Offset}")
-            .Concat(result.ReadErrors.Select(e => $"mirror {e.MirrorId} unreadable: {e.Message}")));
 
     private static void CheckMirrorIds(string path, FileLayout layout, IEnumerable<ushort>? ids)
     {

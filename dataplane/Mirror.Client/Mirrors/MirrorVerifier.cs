@@ -18,6 +18,11 @@ public sealed record VerifyResult(
     IReadOnlyDictionary<ushort, string> Checksums)
 {
     public bool Identical => Differences.Count == 0 && ReadErrors.Count == 0;
+
+    /// <summary>"mirrors 1 and 4 differ at offset 1048576; mirror 2 unreadable: ..." (empty when identical).</summary>
+    public string Describe() =>
+        string.Join("; ", Differences.Select(d => $"mirrors {d.MirrorA} and {d.MirrorB} differ at offset {d.Offset}")
+            .Concat(ReadErrors.Select(e => $"mirror {e.MirrorId} unreadable: {e.Message}")));
 }
 
 /// <summary>
