@@ -26,6 +26,10 @@ internal sealed class ResponseWriter(HttpContext http, int maxMessageBytes)
                 $"response message of {message.Length} bytes exceeds the limit of {maxMessageBytes} bytes");
         }
 
+        // The token is honoured between messages only: a message, once begun, is written whole (a cut
+        // message would reach the caller as a framing error instead of the status that follows). A
+        // pending flush still ends when the caller resets the stream or Kestrel aborts the connection.
+        cancellationToken.ThrowIfCancellationRequested();
         var response = http.Response;
         if (!response.HasStarted)
         {
@@ -41,7 +45,7 @@ internal sealed class ResponseWriter(HttpContext http, int maxMessageBytes)
             var slice = message[..Math.Min(SliceBytes, message.Length)];
             writer.Write(slice.Span);
             message = message[slice.Length..];
-            var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var flushed = await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             if (flushed.IsCanceled || flushed.IsCompleted)
             {
                 throw new OperationCanceledException("the response stream was closed by the caller", cancellationToken);
