@@ -11,7 +11,7 @@ namespace Mirror.Rpc.Server;
 /// the status in trailers, or the whole status in the headers (Trailers-Only) when no message went out.
 /// Not thread-safe: a handler sends its messages one after another, as in every gRPC implementation.
 /// </summary>
-internal sealed class ResponseWriter(HttpContext http, int maxMessageBytes)
+internal sealed class ResponseWriter(HttpContext http, int maxMessageBytes, Action callerGone)
 {
     /// <summary>Large messages go out in slices, each flushed, so the HTTP/2 window paces the writer.</summary>
     private const int SliceBytes = 256 * 1024;
@@ -48,6 +48,9 @@ internal sealed class ResponseWriter(HttpContext http, int maxMessageBytes)
             var flushed = await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             if (flushed.IsCanceled || flushed.IsCompleted)
             {
+                // Kestrel may close the output before it signals RequestAborted; cancel the call first so
+                // the handler sees its token fired together with this exception.
+                callerGone();
                 throw new OperationCanceledException("the response stream was closed by the caller", cancellationToken);
             }
         }

@@ -15,9 +15,11 @@ public sealed class CallLifetimeTests
     {
         await using var server = await EchoServer.StartAsync();
         using var channel = RpcChannel.ForAddress(server.Address, null);
+        // A warm connection, so the deadline cannot pass before the handler even starts.
+        await channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.Echo, EchoService.Request());
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => Wait.For(
-            channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.WaitForCancel, EchoService.Request(), new CallOptions(Timeout: TimeSpan.FromMilliseconds(300)))));
+            channel.UnaryAsync<EchoRequest, EchoReply>(EchoService.WaitForCancel, EchoService.Request(), new CallOptions(Timeout: TimeSpan.FromSeconds(1)))));
 
         Assert.Equal(StatusCode.DeadlineExceeded, ex.Status);
         Assert.Equal(Errno.ETIMEDOUT, ex.Errno);
@@ -31,9 +33,10 @@ public sealed class CallLifetimeTests
     {
         await using var server = await EchoServer.StartAsync();
         using var client = new RawGrpcClient();
+        await client.SendAsync(server.Address, EchoService.Echo, RawGrpcClient.Frame(EchoService.Request()));
 
         var response = await client.SendAsync(server.Address, EchoService.WaitForCancel, RawGrpcClient.Frame(EchoService.Request()),
-            headers: new Dictionary<string, string> { ["grpc-timeout"] = "200m" });
+            headers: new Dictionary<string, string> { ["grpc-timeout"] = "1S" });
 
         Assert.Equal("4", response.Headers["grpc-status"]);
         Assert.True((await Wait.For(server.Service.Cancelled)).CancellationToken.IsCancellationRequested);
