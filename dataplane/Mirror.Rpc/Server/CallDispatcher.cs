@@ -36,7 +36,7 @@ internal sealed class CallDispatcher(
         {
             status = await ServeAsync(http, path, method).ConfigureAwait(false);
         }
-        catch (Exception ex) when (http.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && (http.RequestAborted.IsCancellationRequested || http.Response.HasStarted))
         {
             // The caller reset the stream; nobody is left to tell.
             status = StatusCode.Cancelled;

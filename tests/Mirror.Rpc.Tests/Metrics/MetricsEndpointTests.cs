@@ -60,6 +60,17 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Healthz_is_503_when_the_health_callback_throws()
+    {
+        await using var server = await EchoServer.StartAsync(health: () => throw new InvalidOperationException("store closed"));
+        using var http = new HttpClient { Timeout = Wait.Limit };
+
+        using var response = await http.GetAsync(new Uri(server.Server.MetricsUri!, "/healthz"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+    }
+
+    [Fact]
     public async Task No_metrics_port_means_no_metrics_listener()
     {
         await using var server = await EchoServer.StartAsync(metricsPort: null);
