@@ -36,7 +36,7 @@ internal sealed class CallDispatcher(
         {
             status = await ServeAsync(http, path, method).ConfigureAwait(false);
         }
-        catch (Exception ex) when (http.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && (http.RequestAborted.IsCancellationRequested || http.Response.HasStarted))
         {
             // The caller reset the stream; nobody is left to tell.
             status = StatusCode.Cancelled;
@@ -63,7 +63,8 @@ internal sealed class CallDispatcher(
                 $"content-type '{request.ContentType}' is not application/grpc");
         }
 
-        var writer = new ResponseWriter(http, options.MaxMessageBytes);
+        using var callerGone = new CancellationTokenSource();
+        var writer = new ResponseWriter(http, options.MaxMessageBytes, callerGone.Cancel);
 
         // The token is checked before the method is looked up, so an unauthenticated caller learns nothing.
         if (token?.Check(request.Headers.Authorization) is { } denied)
@@ -97,7 +98,8 @@ internal sealed class CallDispatcher(
         }
 
         using var deadline = timeout is { } t && t < LongestTimer ? new CancellationTokenSource(t) : null;
-        using var call = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, serverStopping, deadline?.Token ?? CancellationToken.None);
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(
+            [http.RequestAborted, callerGone.Token, serverStopping, deadline?.Token ?? CancellationToken.None]);
 
         var (status, message, errno) = await RunAsync(http, path, method, writer, timeout, call.Token).ConfigureAwait(false);
         if (deadline?.IsCancellationRequested == true && status is StatusCode.Cancelled or StatusCode.Unknown)
