@@ -1,5 +1,4 @@
 using Mirror.Core.Errors;
-using Mirror.Core.Faults;
 
 namespace Mirror.Ost.Objects;
 
@@ -19,9 +18,6 @@ public sealed partial class ObjectStore
         }
 
         CheckRange("write", key, offset, (ulong)data.Length);
-
-        // Fault point "ost.write": before anything is applied, so a failed write leaves no trace.
-        FaultPoints.Hit("ost.write");
         using var lease = Open(key, create: true);
         lease.Object.CheckLayoutGeneration(layoutGeneration, record: true);
         try
@@ -45,7 +41,6 @@ public sealed partial class ObjectStore
         }
 
         CheckRange("read", key, offset, length);
-        FaultPoints.Hit("ost.read");
         using var lease = Open(key, create: false);
         if (!lease.Exists)
         {
@@ -86,17 +81,31 @@ public sealed partial class ObjectStore
     }
 
     /// <summary>
-    /// Punches a hole (the range reads as zeros, the size is kept). A length reaching past the largest
-    /// file offset means "to the end" (Lustre's OBD_OBJECT_EOF).
+    /// Punches a hole (the range reads as zeros, the size is kept). The range is clipped to the object's
+    /// size, so a length reaching past it means "to the end" (Lustre's OBD_OBJECT_EOF).
     /// </summary>
     public ulong Punch(ObjectKey key, ulong offset, ulong length, uint layoutGeneration)
     {
-        if (offset <= long.MaxValue && length > long.MaxValue - offset)
+        if (length == 0)
         {
-            length = long.MaxValue - offset;
+            throw new MirrorException(Errno.EINVAL, $"punch on object {key}: length 0 at offset {offset}");
         }
 
-        return Fallocate(key, offset, length, LinuxSyscalls.FallocPunchHole | LinuxSyscalls.FallocKeepSize, layoutGeneration);
+        if (offset > long.MaxValue)
+        {
+            throw new MirrorException(Errno.EINVAL, $"punch on object {key}: offset {offset} is beyond the largest file offset");
+        }
+
+        using var lease = Open(key, create: true);
+        var obj = lease.Object;
+        obj.CheckLayoutGeneration(layoutGeneration, record: true);
+        var size = (ulong)GetLength(obj);
+        if (offset < size)
+        {
+            Allocate(obj, offset, Math.Min(length, size - offset), LinuxSyscalls.FallocPunchHole | LinuxSyscalls.FallocKeepSize);
+        }
+
+        return journal.Record(obj);
     }
 
     /// <summary>fallocate(2) with Linux's mode bits: 0 allocates (extends), KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE, ZERO_RANGE[|KEEP_SIZE].</summary>
@@ -120,21 +129,7 @@ public sealed partial class ObjectStore
         using var lease = Open(key, create: true);
         var obj = lease.Object;
         obj.CheckLayoutGeneration(layoutGeneration, record: true);
-        var errno = LinuxSyscalls.Fallocate(obj.Handle, m, (long)offset, (long)length);
-        if (errno == ENOTSUP)
-        {
-            FallocateByHand(obj, (long)offset, (long)length, keepSize, punch || zero);
-        }
-        else if (errno != 0)
-        {
-            throw LinuxSyscalls.Fail(errno, $"fallocate(mode 0x{mode:x}, {offset}, {length})", $"object {key}");
-        }
-
-        if (!keepSize)
-        {
-            obj.MarkMetadataDirty();
-        }
-
+        Allocate(obj, offset, length, m);
         return journal.Record(obj);
     }
 
@@ -180,6 +175,37 @@ public sealed partial class ObjectStore
 
         var (size, blocks, mtime) = LinuxSyscalls.Stat(lease.Object.Handle, $"object {key}");
         return new ObjectAttributes(true, (ulong)size, (ulong)blocks, mtime, lease.Object.LayoutGeneration);
+    }
+
+    private static void Allocate(OpenObject obj, ulong offset, ulong length, int mode)
+    {
+        var keepSize = (mode & LinuxSyscalls.FallocKeepSize) != 0;
+        var errno = LinuxSyscalls.Fallocate(obj.Handle, mode, (long)offset, (long)length);
+        if (errno == ENOTSUP)
+        {
+            FallocateByHand(obj, (long)offset, (long)length, keepSize, (mode & (LinuxSyscalls.FallocPunchHole | LinuxSyscalls.FallocZeroRange)) != 0);
+        }
+        else if (errno != 0)
+        {
+            throw LinuxSyscalls.Fail(errno, $"fallocate(mode 0x{mode:x}, {offset}, {length})", $"object {obj.Key}");
+        }
+
+        if (!keepSize)
+        {
+            obj.MarkMetadataDirty();
+        }
+    }
+
+    private static long GetLength(OpenObject obj)
+    {
+        try
+        {
+            return RandomAccess.GetLength(obj.Handle);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw IoErrors.Map(e, "stat", obj.Key);
+        }
     }
 
     private static void CheckRange(string operation, ObjectKey key, ulong offset, ulong length)
