@@ -19,7 +19,12 @@ public static class OstMetrics
 
     private static readonly Counter<long> BytesWritten = Meter.CreateCounter<long>("mirror_ost_write_bytes", "By", "Bytes written to objects");
     private static readonly Counter<long> BytesRead = Meter.CreateCounter<long>("mirror_ost_read_bytes", "By", "Bytes read from objects");
-    private static readonly Histogram<double> CommitBatchSeconds = Meter.CreateHistogram<double>("mirror_ost_commit_batch_seconds", "s", "Duration of one commit batch (fsyncs and the last_committed store)");
+    private static readonly Histogram<double> CommitBatchSeconds = Meter.CreateHistogram(
+        "mirror_ost_commit_batch_seconds",
+        "s",
+        "Duration of one commit batch (fsyncs and the last_committed store)",
+        tags: null,
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
 
     static OstMetrics()
     {
