@@ -231,10 +231,10 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
         if (size > inode.Size)
         {
             inode.Size = size;
+            inode.MtimeNs = Math.Max(inode.MtimeNs, mtimeNs > 0 ? mtimeNs : m.NowNs);
             changed = true;
         }
-
-        if (mtimeNs > inode.MtimeNs)
+        else if (mtimeNs > inode.MtimeNs)
         {
             inode.MtimeNs = mtimeNs;
             changed = true;

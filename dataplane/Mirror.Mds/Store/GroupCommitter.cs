@@ -75,6 +75,7 @@ public sealed class GroupCommitter : IDisposable
     private void Run()
     {
         using var connection = database.Open();
+        using var statements = new StatementCache(connection);
         var batch = new List<Pending>();
         while (true)
         {
@@ -101,11 +102,12 @@ public sealed class GroupCommitter : IDisposable
             {
                 using (var transaction = connection.BeginTransaction())
                 {
+                    statements.Transaction = transaction;
                     foreach (var pending in batch)
                     {
                         foreach (var op in pending.Ops)
                         {
-                            op.Apply(connection);
+                            op.Apply(statements);
                         }
                     }
 

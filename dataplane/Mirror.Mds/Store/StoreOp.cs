@@ -8,23 +8,48 @@ namespace Mirror.Mds.Store;
 /// </summary>
 internal abstract record StoreOp
 {
-    public abstract void Apply(SqliteConnection connection);
+    public abstract void Apply(StatementCache statements);
+}
 
-    protected static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+/// <summary>
+/// The writer connection's prepared statements, one per SQL text: SQLite parses each statement once for the
+/// life of the committer instead of once per row (most of the cost of a small insert).
+/// </summary>
+internal sealed class StatementCache(SqliteConnection connection) : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> commands = new(StringComparer.Ordinal);
+
+    public SqliteTransaction? Transaction { get; set; }
+
+    public void Execute(string sql, params (string Name, object? Value)[] parameters)
     {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
+        if (!commands.TryGetValue(sql, out var command))
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, _) in parameters)
+            {
+                command.Parameters.Add(new SqliteParameter { ParameterName = name });
+            }
+
+            command.Prepare();
+            commands.Add(sql, command);
         }
 
-        return command;
+        command.Transaction = Transaction;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters[name].Value = value ?? DBNull.Value;
+        }
+
+        command.ExecuteNonQuery();
     }
 
-    protected static void Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    public void Dispose()
     {
-        using var command = Command(connection, sql, parameters);
-        command.ExecuteNonQuery();
+        foreach (var command in commands.Values)
+        {
+            command.Dispose();
+        }
     }
 }

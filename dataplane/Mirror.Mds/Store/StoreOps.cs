@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Mirror.Core;
 using Mirror.Mds.Changelog;
 using Mirror.Mds.Layouts;
@@ -9,10 +8,10 @@ namespace Mirror.Mds.Store;
 /// <summary>Upserts a whole inode row (small rows; simpler and as fast as per-column updates).</summary>
 internal sealed record SaveInodeOp(InodeRecord Inode) : StoreOp
 {
-    public override void Apply(SqliteConnection connection)
+    public override void Apply(StatementCache statements)
     {
         var i = Inode;
-        Execute(connection, """
+        statements.Execute("""
             INSERT OR REPLACE INTO inodes (fid, type, mode, uid, gid, size, nlink, atime, mtime, ctime, data_version,
                 symlink, parent, name, next_cookie, layout)
             VALUES ($fid, $type, $mode, $uid, $gid, $size, $nlink, $atime, $mtime, $ctime, $dv, $symlink, $parent,
@@ -28,36 +27,36 @@ internal sealed record SaveInodeOp(InodeRecord Inode) : StoreOp
 
 internal sealed record DeleteInodeOp(Fid Fid) : StoreOp
 {
-    public override void Apply(SqliteConnection connection) =>
-        Execute(connection, "DELETE FROM inodes WHERE fid = $fid", ("$fid", Fid.ToBytes()));
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("DELETE FROM inodes WHERE fid = $fid", ("$fid", Fid.ToBytes()));
 }
 
 internal sealed record InsertEntryOp(Fid Parent, DirEntry Entry) : StoreOp
 {
-    public override void Apply(SqliteConnection connection) =>
-        Execute(connection, "INSERT OR REPLACE INTO dentries (parent, name, fid, type, cookie) VALUES ($p, $n, $f, $t, $c)",
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("INSERT OR REPLACE INTO dentries (parent, name, fid, type, cookie) VALUES ($p, $n, $f, $t, $c)",
             ("$p", Parent.ToBytes()), ("$n", Entry.Name), ("$f", Entry.Fid.ToBytes()), ("$t", (int)Entry.Type),
             ("$c", (long)Entry.Cookie));
 }
 
 internal sealed record DeleteEntryOp(Fid Parent, string Name) : StoreOp
 {
-    public override void Apply(SqliteConnection connection) =>
-        Execute(connection, "DELETE FROM dentries WHERE parent = $p AND name = $n", ("$p", Parent.ToBytes()), ("$n", Name));
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("DELETE FROM dentries WHERE parent = $p AND name = $n", ("$p", Parent.ToBytes()), ("$n", Name));
 }
 
 internal sealed record SetMetaOp(string Key, long Value) : StoreOp
 {
-    public override void Apply(SqliteConnection connection) =>
-        Execute(connection, "INSERT OR REPLACE INTO meta (key, value) VALUES ($k, $v)", ("$k", Key), ("$v", Value));
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("INSERT OR REPLACE INTO meta (key, value) VALUES ($k, $v)", ("$k", Key), ("$v", Value));
 }
 
 internal sealed record AppendChangelogOp(ChangelogEntry Entry) : StoreOp
 {
-    public override void Apply(SqliteConnection connection)
+    public override void Apply(StatementCache statements)
     {
         var e = Entry;
-        Execute(connection, """
+        statements.Execute("""
             INSERT INTO changelog (idx, type, time_ns, fid, parent, name, detail, mirror_ids)
             VALUES ($i, $t, $time, $f, $p, $n, $d, $m)
             """,
@@ -68,23 +67,23 @@ internal sealed record AppendChangelogOp(ChangelogEntry Entry) : StoreOp
 
 internal sealed record PurgeChangelogOp(ulong UpToIndex) : StoreOp
 {
-    public override void Apply(SqliteConnection connection) =>
-        Execute(connection, "DELETE FROM changelog WHERE idx <= $i", ("$i", (long)UpToIndex));
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("DELETE FROM changelog WHERE idx <= $i", ("$i", (long)UpToIndex));
 }
 
 internal sealed record SaveConsumerOp(ChangelogConsumer Consumer) : StoreOp
 {
-    public override void Apply(SqliteConnection connection) =>
-        Execute(connection, "INSERT OR REPLACE INTO consumers (id, name, cleared) VALUES ($i, $n, $c)",
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("INSERT OR REPLACE INTO consumers (id, name, cleared) VALUES ($i, $n, $c)",
             ("$i", Consumer.Id), ("$n", Consumer.Name), ("$c", (long)Consumer.ClearedIndex));
 }
 
 internal sealed record SaveOstOp(OstRecord Ost) : StoreOp
 {
-    public override void Apply(SqliteConnection connection)
+    public override void Apply(StatementCache statements)
     {
         var o = Ost;
-        Execute(connection, """
+        statements.Execute("""
             INSERT OR REPLACE INTO osts (idx, address, pool, labels, failure_domain, total, free, uuid, last_seen_ns)
             VALUES ($i, $a, $p, $l, $fd, $t, $f, $u, $s)
             """,
@@ -96,16 +95,16 @@ internal sealed record SaveOstOp(OstRecord Ost) : StoreOp
 
 internal sealed record InsertOrphanOp(OrphanObject Orphan) : StoreOp
 {
-    public override void Apply(SqliteConnection connection)
+    public override void Apply(StatementCache statements)
     {
         var o = Orphan;
-        Execute(connection, "INSERT INTO orphans (id, fid, component_id, stripe_index, ost) VALUES ($i, $f, $c, $s, $o)",
+        statements.Execute("INSERT INTO orphans (id, fid, component_id, stripe_index, ost) VALUES ($i, $f, $c, $s, $o)",
             ("$i", o.Id), ("$f", o.Object.Fid.ToBytes()), ("$c", (long)o.Object.ComponentId), ("$s", o.Stripe), ("$o", o.Ost));
     }
 }
 
 internal sealed record DeleteOrphanOp(long Id) : StoreOp
 {
-    public override void Apply(SqliteConnection connection) =>
-        Execute(connection, "DELETE FROM orphans WHERE id = $i", ("$i", Id));
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("DELETE FROM orphans WHERE id = $i", ("$i", Id));
 }
