@@ -103,6 +103,7 @@ public sealed partial class MirrorClient
     /// <summary>
     /// Extend with a victim (flr-overview "lfs mirror extend -f VICTIM"): the victim's mirrors join the file
     /// and the victim goes away. With <paramref name="verify"/> the victim's data must equal the file's first.
+    /// The joined mirrors are then resynced from the file, so every mirror ends in sync.
     /// </summary>
     public async Task<FileLayout> ExtendWithVictimAsync(string path, string victimPath, bool verify = true, CancellationToken ct = default)
     {
@@ -117,8 +118,13 @@ public sealed partial class MirrorClient
             }
         }
 
+        var before = current.Layout.Mirrors.Select(m => m.Id).ToHashSet();
         var extended = await WithPath(path, () => Mds.MirrorExtendAsync(current.Attr.Fid, null, victim.Attr.Fid, current.Layout.Generation, ct));
-        return extended.Layout;
+
+        // The MDS cannot know the victim's data equals the file's, so its mirrors arrive STALE; a resync makes
+        // them in sync (after a passed verify it rewrites equal bytes; with --no-verify it makes them equal).
+        var added = extended.Layout.Mirrors.Where(m => !before.Contains(m.Id) && m.IsStale).Select(m => m.Id).ToArray();
+        return added.Length == 0 ? extended.Layout : (await ResyncAsync(path, added, null, ct)).Layout;
     }
 
     /// <summary>Split (flr-overview "lfs mirror split"): detaches mirror <paramref name="mirrorId"/>, destroying it (-d) or making it <paramref name="splitPath"/> (-f).</summary>
@@ -145,50 +151,48 @@ public sealed partial class MirrorClient
     }
 
     /// <summary>
-    /// Migrate (flr-overview "lfs migrate"): restripes the file to <paramref name="spec"/>. The new mirrors
-    /// are added beside the old ones (stripe objects are named by the file's FID, so the data must be written
-    /// under this file), resynced, and the old mirrors dropped, but only if the data_version seen at the
-    /// start is unchanged; otherwise the new mirrors are removed again and ESTALE says the file was modified.
+    /// Migrate (flr-overview "lfs migrate"): restripes the file to <paramref name="spec"/>. A hidden temporary
+    /// file in the same directory gets the new layout and a copy of the data; SwapLayouts then gives the file
+    /// the temporary's layout (the MDS keeps the components pointed at the temporary's objects), but only if
+    /// the file's data_version is still the one seen at the start: a write meanwhile makes it ESTALE ("file was
+    /// modified during migrate") and nothing changes. The temporary (now holding the old layout) is removed.
     /// </summary>
     public async Task<FileLayout> MigrateAsync(string path, LayoutSpec spec, IProgress<CopyProgress>? progress = null, CancellationToken ct = default)
     {
         var current = await GetLayoutAsync(path, ct);
         var fid = current.Attr.Fid;
         var dataVersion = current.Attr.DataVersion;
-        var old = current.Layout.Mirrors.Select(m => m.Id).ToArray();
-        if (old.Length + spec.Mirrors.Count > FileLayout.MaxMirrors)
-        {
-            throw new MirrorException(Errno.EINVAL, $"{path}: migrate needs room for {spec.Mirrors.Count} new mirror(s) beside {old.Length} (at most {FileLayout.MaxMirrors})");
-        }
-
-        var extended = await WithPath(path, () => Mds.MirrorExtendAsync(fid, spec, null, current.Layout.Generation, ct));
-        var added = extended.Layout.Mirrors.Where(m => !old.Contains(m.Id)).Select(m => m.Id).ToArray();
+        var source = current.Layout.PrimaryMirror()
+            ?? throw new MirrorException(Errno.EIO, $"{path}: no in-sync mirror to migrate from");
+        var (dir, name) = NamespacePath.Split(path);
+        var parent = (await StatAsync(dir, ct)).Fid;
+        var tempName = $".{name}.migrate.{Guid.NewGuid():N}"[..Math.Min(NamespacePath.MaxNameBytes, name.Length + 42)];
+        var temp = await WithPath(path, () => Mds.CreateAsync(parent, tempName, current.Attr.Mode, exclusive: true, spec, ct));
         try
         {
-            await ResyncAsync(path, added, progress, ct);
-            var now = await Mds.GetAttrAsync(fid, ct);
-            if (now.DataVersion != dataVersion)
+            var tempLayout = temp.Layout ?? (await Mds.GetLayoutAsync(temp.Attr.Fid, ct)).Layout;
+            var copy = await Copier.CopyAsync(fid, current.Layout.Generation, source, temp.Attr.Fid, tempLayout.Generation, tempLayout.Mirrors, current.Attr.Size, progress, ct);
+            if (!copy.Errors.IsEmpty)
             {
-                throw new MirrorException(Errno.ESTALE, $"{path}: file was modified during migrate; nothing changed");
-            }
-        }
-        catch
-        {
-            foreach (var id in added)
-            {
-                await Mds.MirrorSplitAsync(fid, id, destroy: true, null, null, CancellationToken.None);
+                var f = copy.Errors.Errors.First();
+                throw new MirrorException(f.Errno, $"{path}: migrate: writing the new layout's mirror {f.MirrorId} failed: {f.Message}");
             }
 
-            throw;
+            await SyncOstsAsync(copy.OstsTouched, ct);
+            await Mds.UpdateSizeAsync(temp.Attr.Fid, current.Attr.Size, current.Attr.Mtime, ct);
+            try
+            {
+                return (await Mds.SwapLayoutsAsync(fid, temp.Attr.Fid, dataVersion, ct)).Layout;
+            }
+            catch (MirrorException e) when (e.Errno == Errno.ESTALE)
+            {
+                throw new MirrorException(Errno.ESTALE, $"{path}: file was modified during migrate; nothing changed", e);
+            }
         }
-
-        FileLayout layout = extended.Layout;
-        foreach (var id in old)
+        finally
         {
-            layout = (await WithPath(path, () => Mds.MirrorSplitAsync(fid, id, destroy: true, null, null, ct))).Layout;
+            await Mds.UnlinkAsync(parent, tempName, CancellationToken.None);
         }
-
-        return layout;
     }
 
     private static void CheckMirrorIds(string path, FileLayout layout, IEnumerable<ushort>? ids)

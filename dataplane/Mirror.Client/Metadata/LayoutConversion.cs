@@ -33,6 +33,8 @@ public static class LayoutConversion
                 Osts = c.Osts.Select(o => checked((int)o)).ToArray(),
                 Geometry = (GeometryKind)c.Geometry,
                 ParityCount = c.ParityCount,
+                ObjectFid = c.ObjectFid.ToFid(),
+                ObjectComponentId = c.ObjectComponentId,
             }).ToArray(),
         }).ToArray(),
     };
@@ -60,7 +62,13 @@ public static class LayoutConversion
                     Pool = c.Pool,
                     Geometry = (uint)c.Geometry,
                     ParityCount = c.ParityCount,
+                    ObjectComponentId = c.ObjectComponentId,
                 };
+                if (!c.ObjectFid.IsZero)
+                {
+                    component.ObjectFid = c.ObjectFid.ToMsg();
+                }
+
                 component.Osts.AddRange(c.Osts.Select(o => checked((uint)o)));
                 mirror.Components.Add(component);
             }

@@ -75,7 +75,7 @@ public sealed partial class MirrorReader(IOstTargetSet targets, ReadMirrorSelect
         }
 
         var target = targets.Get(piece.OstIndex);
-        var obj = OstTargetExtensions.ObjectFor(fid, piece.Component.Id, piece.StripeIndex);
+        var obj = OstTargetExtensions.ObjectFor(fid, piece.Component, piece.StripeIndex);
         var reply = await target.ReadAsync(obj, piece.ObjectOffset, (uint)piece.Length, generation, ct);
         var n = Math.Min(reply.Exists ? reply.Data.Length : 0, destination.Length);
         if (n > 0)

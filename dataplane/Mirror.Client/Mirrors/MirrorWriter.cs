@@ -29,7 +29,7 @@ public sealed class MirrorWriter(IOstTargetSet targets)
             {
                 result.OstsTouched.Add(piece.OstIndex);
                 var slice = data.Slice((int)(piece.FileOffset - offset), piece.Length);
-                var obj = OstTargetExtensions.ObjectFor(fid, piece.Component.Id, piece.StripeIndex);
+                var obj = OstTargetExtensions.ObjectFor(fid, piece.Component, piece.StripeIndex);
                 tasks.Add(targets.Get(piece.OstIndex).WriteAsync(obj, piece.ObjectOffset, slice, generation, sync: false, ct));
             }
 
@@ -49,7 +49,7 @@ public sealed class MirrorWriter(IOstTargetSet targets)
             {
                 var ost = component.Osts[stripe];
                 result.OstsTouched.Add(ost);
-                var obj = OstTargetExtensions.ObjectFor(fid, component.Id, stripe);
+                var obj = OstTargetExtensions.ObjectFor(fid, component, stripe);
                 tasks.Add(targets.Get(ost).SetAttrAsync(obj, objectSize, null, generation, ct));
             }
 
@@ -68,7 +68,7 @@ public sealed class MirrorWriter(IOstTargetSet targets)
             foreach (var piece in MirrorMapping.Pieces(mirror, offset, length, int.MaxValue))
             {
                 result.OstsTouched.Add(piece.OstIndex);
-                var obj = OstTargetExtensions.ObjectFor(fid, piece.Component.Id, piece.StripeIndex);
+                var obj = OstTargetExtensions.ObjectFor(fid, piece.Component, piece.StripeIndex);
                 tasks.Add(targets.Get(piece.OstIndex).PunchAsync(obj, piece.ObjectOffset, (ulong)piece.Length, generation, ct));
             }
 

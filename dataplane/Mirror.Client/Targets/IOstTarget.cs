@@ -1,4 +1,5 @@
 using Mirror.Core;
+using Mirror.Core.Layouts;
 using Mirror.Protocol.Ost;
 
 namespace Mirror.Client.Targets;
@@ -56,6 +57,14 @@ public static class OstTargetExtensions
         }
     }
 
-    public static ObjectId ObjectFor(Fid fid, uint componentId, int stripeIndex) =>
-        new() { Fid = Metadata.LayoutConversion.ToMsg(fid), ComponentId = componentId, StripeIndex = (uint)stripeIndex };
+    /// <summary>
+    /// The stripe object of <paramref name="component"/> in file <paramref name="fid"/>: named by the file's FID
+    /// and the component id, unless the component uses another file's objects (mds.proto Component.object_fid).
+    /// </summary>
+    public static ObjectId ObjectFor(Fid fid, LayoutComponent component, int stripeIndex) => new()
+    {
+        Fid = Metadata.LayoutConversion.ToMsg(component.ObjectFid.IsZero ? fid : component.ObjectFid),
+        ComponentId = component.ObjectComponentId != 0 ? component.ObjectComponentId : component.Id,
+        StripeIndex = (uint)stripeIndex,
+    };
 }

@@ -10,7 +10,7 @@ namespace Mirror.Client.Tests.Targets;
 
 public class OstTargetTests
 {
-    private static readonly ObjectId Obj = OstTargetExtensions.ObjectFor(new Fid(0x200000401, 1, 0), 1, 0);
+    private static readonly ObjectId Obj = OstTargetExtensions.ObjectFor(new Fid(0x200000401, 1, 0), new Mirror.Core.Layouts.LayoutComponent { Id = 1, Start = 0, End = ulong.MaxValue, StripeCount = 1, StripeSize = 65536 }, 0);
 
     /// <summary>An OST peer at one address: boot id, transno counter, optionally down.</summary>
     private sealed class Peer(string address, string bootId)
