@@ -71,7 +71,7 @@ public sealed class MdsHost : IAsyncDisposable
                 Token = o.Token,
                 LoggerFactory = o.LoggerFactory,
             }, [service.Build()], ct).ConfigureAwait(false);
-            o.LoggerFactory.CreateLogger<MdsHost>().LogInformation("MDS serving {Address} from {DataDir}, boot {BootId}", server.Address, o.DataDir, core.BootId);
+            o.LoggerFactory.CreateLogger<MdsHost>().Serving(server.Address, o.DataDir, core.BootId);
             return new MdsHost(core, metrics, server);
         }
         catch

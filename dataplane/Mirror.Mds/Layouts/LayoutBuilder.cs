@@ -132,9 +132,7 @@ public sealed class LayoutBuilder(MdsModel model, OstRegistry registry)
         var placement = Placement.Choose(candidates, count, usedOsts, usedDomains, model.PlacementCursor++);
         if (placement.ReusedOst || placement.ReusedFailureDomain)
         {
-            model.Logger.LogInformation(
-                "placement of {Fid} mirror {MirrorId} component {ComponentId} shares {What} with another mirror: pool '{Pool}' has too few",
-                fid, mirrorId, shape.Id, placement.ReusedOst ? "OSTs" : "failure domains", request.Pool);
+            model.Logger.PlacementShares(fid, mirrorId, shape.Id, placement.ReusedOst ? "OSTs" : "failure domains", request.Pool);
         }
 
         return shape with { StripeCount = (uint)placement.Osts.Count, Osts = placement.Osts };

@@ -124,7 +124,7 @@ public sealed class GroupCommitter : IDisposable
             }
             catch (Exception e)
             {
-                logger.LogCritical(e, "metadata commit of {Count} mutations failed; the MDS refuses further changes", batch.Count);
+                logger.CommitFailed(e, batch.Count);
                 var error = new MirrorException(Errno.EIO, $"metadata commit failed: {e.Message}", e);
                 lock (queue)
                 {
