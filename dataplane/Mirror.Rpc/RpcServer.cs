@@ -1,3 +1,9 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Mirror.Rpc.Metrics;
+using Mirror.Rpc.Server;
+
 namespace Mirror.Rpc;
 
 /// <summary>
@@ -7,8 +13,20 @@ namespace Mirror.Rpc;
 /// </summary>
 public sealed class RpcServer : IAsyncDisposable
 {
-    private RpcServer()
+    /// <summary>How long StopAsync lets in-flight calls finish after they were told to stop.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly CancellationTokenSource stopping = new();
+    private readonly RpcServerOptions options;
+    private readonly ILogger logger;
+    private WebApplication? grpcApp;
+    private WebApplication? metricsApp;
+    private Task? stopped;
+
+    private RpcServer(RpcServerOptions options, ILogger logger)
     {
+        this.options = options;
+        this.logger = logger;
     }
 
     /// <summary>host:port of the gRPC TCP listener (the real port when 0 was asked for).</summary>
@@ -17,10 +35,114 @@ public sealed class RpcServer : IAsyncDisposable
     /// <summary>http://127.0.0.1:PORT of the metrics listener, or null.</summary>
     public Uri? MetricsUri { get; private set; }
 
-    public static Task<RpcServer> StartAsync(RpcServerOptions options, IEnumerable<RpcServiceBuilder> services, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException();
+    /// <summary>The unix socket the server listens on, or null.</summary>
+    public string? UnixSocketPath => options.UnixSocketPath;
 
-    public Task StopAsync() => throw new NotImplementedException();
+    public static async Task<RpcServer> StartAsync(RpcServerOptions options, IEnumerable<RpcServiceBuilder> services, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Host is null && options.UnixSocketPath is null)
+        {
+            throw new ArgumentException("RpcServerOptions needs a Host or a UnixSocketPath to listen on", nameof(options));
+        }
 
-    public ValueTask DisposeAsync() => throw new NotImplementedException();
+        var methods = new Dictionary<string, RpcMethod>(StringComparer.Ordinal);
+        foreach (var method in services.SelectMany(s => s.Methods))
+        {
+            if (!methods.TryAdd(method.FullName, method))
+            {
+                throw new InvalidOperationException($"method {method.FullName} is registered by two services");
+            }
+        }
+
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var server = new RpcServer(options, loggerFactory.CreateLogger("Mirror.Rpc.Server"));
+        try
+        {
+            await server.ListenAsync(methods, loggerFactory, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        ServerLog.Listening(server.logger, server.Address, options.UnixSocketPath, server.MetricsUri);
+        return server;
+    }
+
+    /// <summary>
+    /// Cancels in-flight calls (their handlers see ServerCallContext.CancellationToken fire and the
+    /// callers get UNAVAILABLE), lets them finish for a few seconds, closes both listeners and removes
+    /// the unix socket. Safe to call more than once.
+    /// </summary>
+    public Task StopAsync()
+    {
+        lock (stopping)
+        {
+            return stopped ??= StopCoreAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        stopping.Dispose();
+    }
+
+    private async Task ListenAsync(Dictionary<string, RpcMethod> methods, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        if (options.UnixSocketPath is { } socket && File.Exists(socket))
+        {
+            // A socket left by a killed predecessor would make the bind fail.
+            File.Delete(socket);
+        }
+
+        var dispatcher = new CallDispatcher(methods, options, stopping.Token, logger);
+        grpcApp = KestrelHosting.BuildGrpc(options, loggerFactory, dispatcher.HandleAsync);
+        await grpcApp.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (options.Host is { } host)
+        {
+            var port = KestrelHosting.BoundTcpPort(grpcApp);
+            var ip = KestrelHosting.ResolveHost(host);
+            Address = ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]:{port}" : $"{ip}:{port}";
+        }
+
+        if (options.MetricsPort is { } metricsPort)
+        {
+            var endpoint = new MetricsEndpoint(PrometheusExporter.Default, options.Health);
+            metricsApp = KestrelHosting.BuildMetrics(metricsPort, loggerFactory, endpoint.HandleAsync);
+            await metricsApp.StartAsync(cancellationToken).ConfigureAwait(false);
+            MetricsUri = new Uri($"http://127.0.0.1:{KestrelHosting.BoundTcpPort(metricsApp)}");
+        }
+    }
+
+    private async Task StopCoreAsync()
+    {
+        await stopping.CancelAsync().ConfigureAwait(false);
+        using var drain = new CancellationTokenSource(DrainTimeout);
+        foreach (var app in new[] { grpcApp, metricsApp })
+        {
+            if (app is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                await app.StopAsync(drain.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        if (options.UnixSocketPath is { } socket && File.Exists(socket))
+        {
+            File.Delete(socket);
+        }
+
+        ServerLog.Stopped(logger, Address, options.UnixSocketPath);
+    }
 }

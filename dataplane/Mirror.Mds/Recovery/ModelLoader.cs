@@ -1,0 +1,85 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Mirror.Core;
+using Mirror.Mds.Namespace;
+using Mirror.Mds.Store;
+
+namespace Mirror.Mds.Recovery;
+
+/// <summary>
+/// Start-up: rebuilds the in-memory model from SQLite (everything committed before a crash, nothing else)
+/// and creates the root directory on first start.
+/// </summary>
+public static class ModelLoader
+{
+    public static async Task<MdsModel> LoadAsync(MdsDatabase database, TimeProvider clock, ILogger logger, Action<int, double>? onBatch)
+    {
+        var model = new MdsModel(database, clock, logger, onBatch);
+        try
+        {
+            var meta = database.LoadMeta();
+            model.LastOid = (ulong)meta.GetValueOrDefault("last_oid");
+            foreach (var record in database.LoadInodes())
+            {
+                model.Inodes.Add(record.Fid, Inode.FromRecord(record));
+            }
+
+            foreach (var (parent, entry) in database.LoadEntries())
+            {
+                model.Get(parent).AddEntry(entry);
+            }
+
+            foreach (var consumer in database.LoadConsumers())
+            {
+                model.Consumers.Add(consumer.Id, consumer);
+                if (consumer.Id.StartsWith("cl", StringComparison.Ordinal)
+                    && long.TryParse(consumer.Id.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                {
+                    model.LastConsumerNumber = Math.Max(model.LastConsumerNumber, n);
+                }
+            }
+
+            model.LastChangelogIndex = Math.Max((ulong)meta.GetValueOrDefault("last_changelog"), database.LastChangelogIndex());
+            foreach (var ost in database.LoadOsts())
+            {
+                model.Osts.Add(ost.Index, ost);
+            }
+
+            foreach (var orphan in database.LoadOrphans())
+            {
+                model.Orphans.Add(orphan.Id, orphan);
+                model.LastOrphanId = Math.Max(model.LastOrphanId, orphan.Id);
+            }
+
+            if (!model.Inodes.ContainsKey(Fid.Root))
+            {
+                await model.MutateAsync(m =>
+                {
+                    var root = new Inode
+                    {
+                        Fid = Fid.Root,
+                        Type = InodeType.Directory,
+                        Mode = Convert.ToUInt32("755", 8),
+                        Nlink = 2,
+                        AtimeNs = m.NowNs,
+                        MtimeNs = m.NowNs,
+                        CtimeNs = m.NowNs,
+                        Parent = Fid.Root,
+                    };
+                    m.Add(root);
+                    return true;
+                }).ConfigureAwait(false);
+                logger.LogInformation("created the root directory {Fid}", Fid.Root);
+            }
+
+            logger.LogInformation("loaded {Inodes} inodes, {Osts} OSTs, {Orphans} orphan objects, changelog at {Index}",
+                model.Inodes.Count, model.Osts.Count, model.Orphans.Count, model.LastChangelogIndex);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}

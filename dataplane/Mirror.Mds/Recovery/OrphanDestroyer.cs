@@ -1,0 +1,160 @@
+using Microsoft.Extensions.Logging;
+using Mirror.Core.Errors;
+using Mirror.Mds.Layouts;
+using Mirror.Mds.Store;
+using Mirror.Protocol.Ost;
+using Mirror.Rpc;
+
+namespace Mirror.Mds.Recovery;
+
+/// <summary>Destroys one stripe object on the OST at <c>address</c>; a missing object counts as destroyed.</summary>
+public delegate Task DestroyObject(string address, OrphanObject orphan, CancellationToken cancellationToken);
+
+/// <summary>
+/// Destroys the OST objects of unlinked files and destroyed mirrors. The orphans table is written in the same
+/// transaction as the unlink, so after a crash the work is found again at start (this is its recovery side);
+/// a row is deleted only after its OST confirmed. While an OST is down or unregistered its orphans wait and
+/// are retried every <see cref="RetryDelay"/>. Objects are destroyed one by one (OstMethods.Destroy), not per
+/// file, because a file's fid may still name objects that another file now uses (split, extend -f, swap).
+/// </summary>
+public sealed class OrphanDestroyer : IAsyncDisposable
+{
+    private readonly MdsModel model;
+    private readonly OstRegistry registry;
+    private readonly DestroyObject destroy;
+    private readonly ILogger logger;
+    private readonly SemaphoreSlim wake = new(0);
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task loop;
+
+    public OrphanDestroyer(MdsModel model, OstRegistry registry, DestroyObject destroy, ILogger logger, TimeSpan retryDelay)
+    {
+        this.model = model;
+        this.registry = registry;
+        this.destroy = destroy;
+        this.logger = logger;
+        RetryDelay = retryDelay;
+        model.OrphansQueued += Wake;
+        loop = Task.Run(RunAsync);
+    }
+
+    public TimeSpan RetryDelay { get; }
+
+    /// <summary>The production destroyer: OstMethods.Destroy through an <see cref="RpcChannel"/> per OST.</summary>
+    public static DestroyObject OverRpc(string? token)
+    {
+        var channels = new System.Collections.Concurrent.ConcurrentDictionary<string, RpcChannel>(StringComparer.Ordinal);
+        return async (address, orphan, ct) =>
+        {
+            var channel = channels.GetOrAdd(address, a => RpcChannel.ForAddress(a, token));
+            var request = new DestroyRequest
+            {
+                Object = new ObjectId
+                {
+                    Fid = LayoutConvert.ToMsg(orphan.Object.Fid),
+                    ComponentId = orphan.Object.ComponentId,
+                    StripeIndex = (uint)orphan.Stripe,
+                },
+            };
+            try
+            {
+                await channel.UnaryAsync<DestroyRequest, ModifyReply>(Protocol.OstMethods.Destroy, request,
+                    new CallOptions(Timeout: TimeSpan.FromSeconds(10), CancellationToken: ct)).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.Errno == Errno.ENOENT)
+            {
+                // Never written, or destroyed before a crash: either way it is gone.
+            }
+        };
+    }
+
+    public void Wake() => wake.Release();
+
+    public async ValueTask DisposeAsync()
+    {
+        model.OrphansQueued -= Wake;
+        await stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        stop.Dispose();
+        wake.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        var ct = stop.Token;
+        while (!ct.IsCancellationRequested)
+        {
+            var pending = await DestroyRoundAsync(ct).ConfigureAwait(false);
+            if (pending)
+            {
+                await wake.WaitAsync(RetryDelay, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await wake.WaitAsync(ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Tries every orphan once; true when some remain.</summary>
+    private async Task<bool> DestroyRoundAsync(CancellationToken ct)
+    {
+        var work = model.Read(() => model.Orphans.Values
+            .Select(o => (Orphan: o, Ost: model.Osts.GetValueOrDefault((uint)o.Ost)))
+            .ToList());
+        if (work.Count == 0)
+        {
+            return false;
+        }
+
+        var done = new List<long>();
+        var remaining = 0;
+        foreach (var group in work.GroupBy(w => w.Orphan.Ost))
+        {
+            var ost = group.First().Ost;
+            if (ost is null || !model.Read(() => registry.IsUp(ost)))
+            {
+                remaining += group.Count();
+                continue;
+            }
+
+            foreach (var (orphan, _) in group)
+            {
+                try
+                {
+                    await destroy(ost.Address, orphan, ct).ConfigureAwait(false);
+                    done.Add(orphan.Id);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning("destroying object {Fid}:{Component}:{Stripe} on OST {Ost} failed, will retry: {Error}",
+                        orphan.Object.Fid, orphan.Object.ComponentId, orphan.Stripe, orphan.Ost, e.Message);
+                    remaining += group.Count() - done.Count(id => group.Any(g => g.Orphan.Id == id));
+                    break;
+                }
+            }
+        }
+
+        if (done.Count > 0)
+        {
+            await model.MutateAsync(m =>
+            {
+                foreach (var id in done)
+                {
+                    m.OrphanDestroyed(id);
+                }
+
+                return true;
+            }).ConfigureAwait(false);
+        }
+
+        return remaining > 0;
+    }
+}

@@ -1,0 +1,210 @@
+using Mirror.Core.Errors;
+using Mirror.Core.Faults;
+using Mirror.Mds.Host;
+using Mirror.Mds.Layouts;
+using Mirror.Mds.Namespace;
+using Mirror.Protocol;
+using Mirror.Protocol.Mds;
+using Mirror.Rpc;
+using static Mirror.Mds.Service.ProtoConvert;
+
+namespace Mirror.Mds.Service;
+
+/// <summary>
+/// The "mirror.mds.Mds" handlers (Lustre mdt): one method per <see cref="MdsMethods"/> entry, each only
+/// translating proto ↔ domain and calling the layer that owns the work. Errors are <see cref="MirrorException"/>s
+/// from those layers; the Rpc layer turns them into a gRPC status with the errno trailer.
+/// </summary>
+public sealed class MdsService(MdsCore core)
+{
+    /// <summary>How long a client's lease lasts without renewal (reconnect); epochs use it later.</summary>
+    public const uint LeaseMs = 30_000;
+
+    private long lastClientId;
+
+    public RpcServiceBuilder Build() => new RpcServiceBuilder(MdsMethods.Service)
+        .Unary<ConnectRequest, ConnectReply>(MdsMethods.Connect, (r, _) => Connect(r))
+        .Unary<LookupRequest, Attr>(MdsMethods.Lookup, (r, _) => Lookup(r))
+        .Unary<PathRequest, Attr>(MdsMethods.ResolvePath, (r, _) => ResolvePath(r))
+        .Unary<FidRequest, Attr>(MdsMethods.GetAttr, (r, _) => GetAttr(r))
+        .Unary<SetAttrRequest, Attr>(MdsMethods.SetAttr, (r, _) => SetAttr(r))
+        .Unary<UpdateSizeRequest, Attr>(MdsMethods.UpdateSize, (r, _) => UpdateSize(r))
+        .Unary<CreateRequest, CreateReply>(MdsMethods.Create, (r, _) => Create(r))
+        .Unary<CreateRequest, CreateReply>(MdsMethods.Mkdir, (r, _) => Mkdir(r))
+        .Unary<CreateRequest, CreateReply>(MdsMethods.Symlink, (r, _) => Symlink(r))
+        .Unary<ReaddirRequest, ReaddirReply>(MdsMethods.Readdir, (r, _) => Readdir(r))
+        .Unary<NameRequest, Empty>(MdsMethods.Unlink, (r, _) => Unlink(r))
+        .Unary<NameRequest, Empty>(MdsMethods.Rmdir, (r, _) => Rmdir(r))
+        .Unary<RenameRequest, Empty>(MdsMethods.Rename, (r, _) => Rename(r))
+        .Unary<Empty, StatfsReply>(MdsMethods.Statfs, (r, _) => Statfs(r))
+        .Unary<FidRequest, LayoutReply>(MdsMethods.GetLayout, (r, _) => GetLayout(r))
+        .Unary<LayoutIntentRequest, LayoutReply>(MdsMethods.LayoutIntent, (r, _) => LayoutIntent(r))
+        .Unary<MirrorExtendRequest, LayoutReply>(MdsMethods.MirrorExtend, (r, _) => MirrorExtend(r))
+        .Unary<MirrorSplitRequest, LayoutReply>(MdsMethods.MirrorSplit, (r, _) => MirrorSplit(r))
+        .Unary<ResyncDoneRequest, LayoutReply>(MdsMethods.ResyncDone, (r, _) => ResyncDone(r))
+        .Unary<SwapLayoutsRequest, LayoutReply>(MdsMethods.SwapLayouts, (r, _) => SwapLayouts(r))
+        .Unary<ChangelogRegisterRequest, ChangelogRegisterReply>(MdsMethods.ChangelogRegister, (r, _) => ChangelogRegister(r))
+        .Unary<ChangelogReadRequest, ChangelogReadReply>(MdsMethods.ChangelogRead, (r, _) => ChangelogRead(r))
+        .Unary<ChangelogClearRequest, Empty>(MdsMethods.ChangelogClear, (r, _) => ChangelogClear(r))
+        .Unary<RegisterOstRequest, Empty>(MdsMethods.RegisterOst, (r, _) => RegisterOst(r))
+        .Unary<Empty, ListOstsReply>(MdsMethods.ListOsts, (r, _) => ListOsts(r))
+        .Unary<SetFaultRequest, SetFaultReply>(MdsMethods.SetFault, (r, _) => SetFault(r));
+
+    public Task<ConnectReply> Connect(ConnectRequest request) => Task.FromResult(new ConnectReply
+    {
+        ClientId = (ulong)Interlocked.Increment(ref lastClientId),
+        MdsBootId = core.BootId,
+        LeaseMs = LeaseMs,
+    });
+
+    public Task<Attr> Lookup(LookupRequest r) => Task.FromResult(Attr(core.Namespace.Lookup(Fid(r.Parent), r.Name)));
+
+    public Task<Attr> ResolvePath(PathRequest r) => Task.FromResult(Attr(core.Namespace.ResolvePath(r.Path)));
+
+    public Task<Attr> GetAttr(FidRequest r) => Task.FromResult(Attr(core.Namespace.GetAttr(Fid(r.Fid))));
+
+    public async Task<Attr> SetAttr(SetAttrRequest r) => Attr(await core.Namespace.SetAttrAsync(
+        new SetAttrArgs(Fid(r.Fid), r.Valid, r.Mode, r.Uid, r.Gid, r.Size, r.AtimeNs, r.MtimeNs, r.CtimeNs)));
+
+    public async Task<Attr> UpdateSize(UpdateSizeRequest r) => Attr(await core.Namespace.UpdateSizeAsync(Fid(r.Fid), r.Size, r.MtimeNs));
+
+    public Task<CreateReply> Create(CreateRequest r) => CreateAs(r, InodeType.Regular);
+
+    public Task<CreateReply> Mkdir(CreateRequest r) => CreateAs(r, InodeType.Directory);
+
+    public Task<CreateReply> Symlink(CreateRequest r) => CreateAs(r, InodeType.Symlink);
+
+    public Task<ReaddirReply> Readdir(ReaddirRequest r)
+    {
+        var (entries, eof) = core.Namespace.Readdir(Fid(r.Fid), r.Cookie, (int)Math.Min(r.MaxEntries, int.MaxValue));
+        var reply = new ReaddirReply { Eof = eof };
+        reply.Entries.AddRange(entries.Select(Entry));
+        return Task.FromResult(reply);
+    }
+
+    public async Task<Empty> Unlink(NameRequest r)
+    {
+        await core.Namespace.UnlinkAsync(Fid(r.Parent), r.Name);
+        return new Empty();
+    }
+
+    public async Task<Empty> Rmdir(NameRequest r)
+    {
+        await core.Namespace.RmdirAsync(Fid(r.Parent), r.Name);
+        return new Empty();
+    }
+
+    public async Task<Empty> Rename(RenameRequest r)
+    {
+        await core.Namespace.RenameAsync(Fid(r.SrcParent), r.SrcName, Fid(r.DstParent), r.DstName, r.Flags);
+        return new Empty();
+    }
+
+    public Task<StatfsReply> Statfs(Empty r) => Task.FromResult(core.Model.Read(() =>
+    {
+        var osts = core.Registry.List();
+        return new StatfsReply
+        {
+            TotalBytes = osts.Aggregate(0UL, (sum, o) => sum + o.Ost.TotalBytes),
+            FreeBytes = osts.Aggregate(0UL, (sum, o) => sum + o.Ost.FreeBytes),
+            Files = (ulong)core.Model.Inodes.Count,
+            OstCount = (uint)osts.Count,
+            OstsUp = (uint)osts.Count(o => o.Up),
+        };
+    }));
+
+    public Task<LayoutReply> GetLayout(FidRequest r) => Task.FromResult(LayoutReply(core.Layouts.GetLayout(Fid(r.Fid))));
+
+    public async Task<LayoutReply> LayoutIntent(LayoutIntentRequest r) =>
+        LayoutReply(await core.Layouts.IntentAsync(Fid(r.Fid), (LayoutIntent)r.Op));
+
+    public async Task<LayoutReply> MirrorExtend(MirrorExtendRequest r) =>
+        LayoutReply(await core.Layouts.ExtendAsync(Fid(r.Fid), Spec(r.Mirrors), Fid(r.Victim), r.ExpectedGeneration));
+
+    public async Task<LayoutReply> MirrorSplit(MirrorSplitRequest r)
+    {
+        if (r.MirrorId is 0 or > ushort.MaxValue)
+        {
+            throw new MirrorException(Errno.EINVAL, $"no mirror {r.MirrorId} in {Fid(r.Fid)}");
+        }
+
+        return LayoutReply(await core.Layouts.SplitAsync(Fid(r.Fid), (ushort)r.MirrorId, r.Destroy, Fid(r.SplitParent), r.SplitName));
+    }
+
+    public async Task<LayoutReply> ResyncDone(ResyncDoneRequest r) =>
+        LayoutReply(await core.Layouts.ResyncDoneAsync(Fid(r.Fid), r.Generation, r.SyncedMirrorIds.ToArray(), r.Size));
+
+    public async Task<LayoutReply> SwapLayouts(SwapLayoutsRequest r) =>
+        LayoutReply(await core.Layouts.SwapAsync(Fid(r.Fid), Fid(r.Donor), r.ExpectedDataVersion));
+
+    public async Task<ChangelogRegisterReply> ChangelogRegister(ChangelogRegisterRequest r)
+    {
+        var consumer = await core.Changelog.RegisterAsync(r.Name);
+        return new ChangelogRegisterReply { Consumer = consumer.Id, ClearedIndex = consumer.ClearedIndex };
+    }
+
+    public Task<ChangelogReadReply> ChangelogRead(ChangelogReadRequest r)
+    {
+        var (records, last) = core.Changelog.Read(r.AfterIndex, (int)Math.Min(r.MaxRecords, int.MaxValue));
+        var reply = new ChangelogReadReply { LastIndex = last };
+        reply.Records.AddRange(records.Select(Record));
+        return Task.FromResult(reply);
+    }
+
+    public async Task<Empty> ChangelogClear(ChangelogClearRequest r)
+    {
+        await core.Changelog.ClearAsync(r.Consumer, r.UpToIndex);
+        return new Empty();
+    }
+
+    public async Task<Empty> RegisterOst(RegisterOstRequest r)
+    {
+        try
+        {
+            await core.Registry.RegisterAsync(Ost(r));
+        }
+        catch (MirrorException e) when (e.Errno == Errno.EEXIST)
+        {
+            // Two OSTs claiming one index is a deployment error, not a name clash: FAILED_PRECONDITION.
+            throw new RpcException(StatusCode.FailedPrecondition, e.Message, Errno.EEXIST);
+        }
+
+        return new Empty();
+    }
+
+    public Task<ListOstsReply> ListOsts(Empty r)
+    {
+        var reply = new ListOstsReply();
+        reply.Osts.AddRange(core.Model.Read(() => core.Registry.List()).Select(o => OstInfo(o.Ost, o.Up)));
+        return Task.FromResult(reply);
+    }
+
+    public Task<SetFaultReply> SetFault(SetFaultRequest r)
+    {
+        FaultSpec spec;
+        try
+        {
+            spec = FaultPoints.ParseSpec(r.Action) with { DelayMs = r.DelayMs, Remaining = r.Count == 0 ? -1 : r.Count };
+        }
+        catch (FormatException e)
+        {
+            throw new MirrorException(Errno.EINVAL, $"fault {r.Name}: {e.Message}");
+        }
+
+        FaultPoints.Set(r.Name, spec);
+        return Task.FromResult(new SetFaultReply());
+    }
+
+    private async Task<CreateReply> CreateAs(CreateRequest r, InodeType type)
+    {
+        var (attr, created) = await core.Namespace.CreateAsync(new CreateArgs(Fid(r.Parent), r.Name, type, r.Mode, r.Uid, r.Gid,
+            r.Exclusive, type == InodeType.Regular ? Spec(r.Layout) : null, type == InodeType.Symlink ? r.SymlinkTarget : null));
+        var reply = new CreateReply { Attr = Attr(attr), Created = created };
+        if (attr.Layout is not null)
+        {
+            reply.Layout = LayoutConvert.ToProto(attr.Layout);
+        }
+
+        return reply;
+    }
+}

@@ -1,0 +1,133 @@
+using Microsoft.Data.Sqlite;
+using Mirror.Core;
+using Mirror.Mds.Changelog;
+using Mirror.Mds.Layouts;
+using Mirror.Mds.Namespace;
+
+namespace Mirror.Mds.Store;
+
+/// <summary>
+/// The authoritative metadata: one SQLite file in WAL mode with synchronous=FULL (a committed transaction
+/// survives kill -9 and power loss). Writes go only through <see cref="GroupCommitter"/>; this class opens
+/// connections, creates the schema and reads rows back for recovery and the changelog.
+/// </summary>
+public sealed class MdsDatabase
+{
+    private static int initialized;
+
+    public MdsDatabase(string path)
+    {
+        if (Interlocked.Exchange(ref initialized, 1) == 0)
+        {
+            SQLitePCL.Batteries_V2.Init();
+        }
+
+        Path = path;
+        ConnectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;" + Schema.Create;
+        command.ExecuteNonQuery();
+    }
+
+    public string Path { get; }
+
+    private string ConnectionString { get; }
+
+    /// <summary>A connection with the durability pragmas applied (they are per connection).</summary>
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA busy_timeout=5000;";
+        command.ExecuteNonQuery();
+        return connection;
+    }
+
+    public Dictionary<string, long> LoadMeta()
+    {
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var r in Query("SELECT key, value FROM meta"))
+        {
+            result[r.GetString(0)] = r.GetInt64(1);
+        }
+
+        return result;
+    }
+
+    public List<InodeRecord> LoadInodes()
+    {
+        var result = new List<InodeRecord>();
+        foreach (var r in Query("SELECT fid, type, mode, uid, gid, size, nlink, atime, mtime, ctime, data_version, symlink, parent, name, next_cookie, layout FROM inodes"))
+        {
+            var fid = Fid.FromBytes((byte[])r[0]);
+            result.Add(new InodeRecord(
+                fid, (InodeType)r.GetInt32(1), (uint)r.GetInt64(2), (uint)r.GetInt64(3), (uint)r.GetInt64(4),
+                (ulong)r.GetInt64(5), (uint)r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9),
+                (ulong)r.GetInt64(10), r.IsDBNull(11) ? null : r.GetString(11), Fid.FromBytes((byte[])r[12]),
+                r.GetString(13), (ulong)r.GetInt64(14), r.IsDBNull(15) ? null : LayoutConvert.FromBytes((byte[])r[15], fid)));
+        }
+
+        return result;
+    }
+
+    public List<(Fid Parent, DirEntry Entry)> LoadEntries()
+    {
+        var result = new List<(Fid, DirEntry)>();
+        foreach (var r in Query("SELECT parent, name, fid, type, cookie FROM dentries"))
+        {
+            result.Add((Fid.FromBytes((byte[])r[0]),
+                new DirEntry(r.GetString(1), Fid.FromBytes((byte[])r[2]), (InodeType)r.GetInt32(3), (ulong)r.GetInt64(4))));
+        }
+
+        return result;
+    }
+
+    public List<ChangelogConsumer> LoadConsumers() =>
+        Query("SELECT id, name, cleared FROM consumers").Select(r => new ChangelogConsumer(r.GetString(0), r.GetString(1), (ulong)r.GetInt64(2))).ToList();
+
+    public ulong LastChangelogIndex() =>
+        Query("SELECT COALESCE(MAX(idx), 0) FROM changelog").Select(r => (ulong)r.GetInt64(0)).Single();
+
+    public List<OstRecord> LoadOsts() =>
+        Query("SELECT idx, address, pool, labels, failure_domain, total, free, uuid, last_seen_ns FROM osts")
+            .Select(r => new OstRecord((uint)r.GetInt64(0), r.GetString(1), r.GetString(2),
+                r.GetString(3).Split('\n', StringSplitOptions.RemoveEmptyEntries), r.GetString(4), (ulong)r.GetInt64(5),
+                (ulong)r.GetInt64(6), r.GetString(7), r.GetInt64(8)))
+            .ToList();
+
+    public List<OrphanObject> LoadOrphans() =>
+        Query("SELECT id, fid, component_id, stripe_index, ost FROM orphans ORDER BY id")
+            .Select(r => new OrphanObject(r.GetInt64(0), new ObjectRef(Fid.FromBytes((byte[])r[1]), (uint)r.GetInt64(2)),
+                r.GetInt32(3), r.GetInt32(4)))
+            .ToList();
+
+    /// <summary>Committed changelog records after <paramref name="afterIndex"/>, oldest first.</summary>
+    public List<ChangelogEntry> ReadChangelog(ulong afterIndex, int max) =>
+        Query("SELECT idx, type, time_ns, fid, parent, name, detail, mirror_ids FROM changelog WHERE idx > $a ORDER BY idx LIMIT $m",
+                ("$a", (long)afterIndex), ("$m", max))
+            .Select(r => new ChangelogEntry((ulong)r.GetInt64(0), (ChangelogKind)r.GetInt32(1), r.GetInt64(2),
+                Fid.FromBytes((byte[])r[3]), Fid.FromBytes((byte[])r[4]), r.GetString(5), r.GetString(6),
+                r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(uint.Parse).ToArray()))
+            .ToList();
+
+    public long CountChangelog() => Query("SELECT COUNT(*) FROM changelog").Select(r => r.GetInt64(0)).Single();
+
+    private IEnumerable<SqliteDataReader> Query(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return reader;
+        }
+    }
+}

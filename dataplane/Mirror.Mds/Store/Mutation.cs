@@ -1,0 +1,144 @@
+using Mirror.Core;
+using Mirror.Mds.Changelog;
+using Mirror.Mds.Layouts;
+using Mirror.Mds.Namespace;
+
+namespace Mirror.Mds.Store;
+
+/// <summary>
+/// The durable side of one metadata change: the code that changes the model records here what to store.
+/// Inode rows are written once per mutation (last state wins); entry, changelog and orphan ops keep order.
+/// </summary>
+public sealed class Mutation
+{
+    private readonly MdsModel model;
+    private readonly List<StoreOp> ops = [];
+    private readonly Dictionary<Fid, Inode> dirty = [];
+    private readonly HashSet<Fid> deleted = [];
+    private bool fidAllocated;
+    private bool logged;
+
+    internal Mutation(MdsModel model)
+    {
+        this.model = model;
+        NowNs = model.NowNs();
+    }
+
+    /// <summary>The time of this mutation (one clock read, used for every timestamp it sets).</summary>
+    public long NowNs { get; }
+
+    internal bool QueuedOrphans { get; private set; }
+
+    public Fid AllocateFid()
+    {
+        model.LastOid++;
+        fidAllocated = true;
+        return new Fid(MdsModel.FirstSequence + (model.LastOid >> 32), (uint)model.LastOid, 0);
+    }
+
+    /// <summary>Adds a new inode to the model.</summary>
+    public void Add(Inode inode)
+    {
+        model.Inodes.Add(inode.Fid, inode);
+        Save(inode);
+    }
+
+    public void Save(Inode inode)
+    {
+        dirty[inode.Fid] = inode;
+        deleted.Remove(inode.Fid);
+    }
+
+    /// <summary>Removes an inode from the model (its entry is removed separately).</summary>
+    public void Delete(Inode inode)
+    {
+        model.Inodes.Remove(inode.Fid);
+        dirty.Remove(inode.Fid);
+        deleted.Add(inode.Fid);
+    }
+
+    public void AddEntry(Inode dir, DirEntry entry)
+    {
+        dir.AddEntry(entry);
+        ops.Add(new InsertEntryOp(dir.Fid, entry));
+        Save(dir);
+    }
+
+    public void RemoveEntry(Inode dir, DirEntry entry)
+    {
+        dir.RemoveEntry(entry);
+        ops.Add(new DeleteEntryOp(dir.Fid, entry.Name));
+        Save(dir);
+    }
+
+    public ChangelogEntry Log(ChangelogKind kind, Fid fid, Fid parent = default, string name = "", string detail = "", IReadOnlyList<uint>? mirrorIds = null)
+    {
+        logged = true;
+        var entry = new ChangelogEntry(++model.LastChangelogIndex, kind, NowNs, fid, parent, name, detail, mirrorIds ?? []);
+        ops.Add(new AppendChangelogOp(entry));
+        return entry;
+    }
+
+    /// <summary>Queues stripe objects for destruction on their OSTs, durably with this change.</summary>
+    public void Orphan(IEnumerable<(ObjectRef Object, int Stripe, int Ost)> objects)
+    {
+        foreach (var (obj, stripe, ost) in objects)
+        {
+            var orphan = new OrphanObject(++model.LastOrphanId, obj, stripe, ost);
+            model.Orphans.Add(orphan.Id, orphan);
+            ops.Add(new InsertOrphanOp(orphan));
+            QueuedOrphans = true;
+        }
+    }
+
+    public void OrphanDestroyed(long id)
+    {
+        if (model.Orphans.Remove(id))
+        {
+            ops.Add(new DeleteOrphanOp(id));
+        }
+    }
+
+    public void SaveConsumer(ChangelogConsumer consumer)
+    {
+        model.Consumers[consumer.Id] = consumer;
+        ops.Add(new SaveConsumerOp(consumer));
+    }
+
+    public void PurgeChangelog(ulong upToIndex) => ops.Add(new PurgeChangelogOp(upToIndex));
+
+    public void SaveOst(OstRecord ost, bool durable)
+    {
+        model.Osts[ost.Index] = ost;
+        if (durable)
+        {
+            ops.Add(new SaveOstOp(ost));
+        }
+    }
+
+    internal IReadOnlyList<StoreOp> Finish()
+    {
+        foreach (var fid in deleted)
+        {
+            ops.Add(new DeleteInodeOp(fid));
+        }
+
+        foreach (var inode in dirty.Values)
+        {
+            ops.Add(new SaveInodeOp(inode.Snapshot()));
+        }
+
+        if (fidAllocated)
+        {
+            ops.Add(new SetMetaOp("last_oid", (long)model.LastOid));
+        }
+
+        if (logged)
+        {
+            // Purging may delete every record; the counter must not restart below an index once handed out.
+            ops.Add(new SetMetaOp("last_changelog", (long)model.LastChangelogIndex));
+        }
+
+        return ops;
+    }
+}

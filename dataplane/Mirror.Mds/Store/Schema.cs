@@ -1,0 +1,30 @@
+namespace Mirror.Mds.Store;
+
+/// <summary>The SQLite schema (see README.md). Fids are 16-byte big-endian blobs.</summary>
+internal static class Schema
+{
+    public const int Version = 1;
+
+    public const string Create = """
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS inodes (
+            fid BLOB PRIMARY KEY, type INTEGER NOT NULL, mode INTEGER NOT NULL, uid INTEGER NOT NULL,
+            gid INTEGER NOT NULL, size INTEGER NOT NULL, nlink INTEGER NOT NULL, atime INTEGER NOT NULL,
+            mtime INTEGER NOT NULL, ctime INTEGER NOT NULL, data_version INTEGER NOT NULL, symlink TEXT,
+            parent BLOB NOT NULL, name TEXT NOT NULL, next_cookie INTEGER NOT NULL, layout BLOB);
+        CREATE TABLE IF NOT EXISTS dentries (
+            parent BLOB NOT NULL, name TEXT NOT NULL, fid BLOB NOT NULL, type INTEGER NOT NULL,
+            cookie INTEGER NOT NULL, PRIMARY KEY (parent, name));
+        CREATE TABLE IF NOT EXISTS changelog (
+            idx INTEGER PRIMARY KEY, type INTEGER NOT NULL, time_ns INTEGER NOT NULL, fid BLOB NOT NULL,
+            parent BLOB NOT NULL, name TEXT NOT NULL, detail TEXT NOT NULL, mirror_ids TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS consumers (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, cleared INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS osts (
+            idx INTEGER PRIMARY KEY, address TEXT NOT NULL, pool TEXT NOT NULL, labels TEXT NOT NULL,
+            failure_domain TEXT NOT NULL, total INTEGER NOT NULL, free INTEGER NOT NULL, uuid TEXT NOT NULL,
+            last_seen_ns INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS orphans (
+            id INTEGER PRIMARY KEY, fid BLOB NOT NULL, component_id INTEGER NOT NULL,
+            stripe_index INTEGER NOT NULL, ost INTEGER NOT NULL);
+        """;
+}

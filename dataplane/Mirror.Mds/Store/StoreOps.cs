@@ -1,0 +1,110 @@
+using Mirror.Core;
+using Mirror.Mds.Changelog;
+using Mirror.Mds.Layouts;
+using Mirror.Mds.Namespace;
+
+namespace Mirror.Mds.Store;
+
+/// <summary>Upserts a whole inode row (small rows; simpler and as fast as per-column updates).</summary>
+internal sealed record SaveInodeOp(InodeRecord Inode) : StoreOp
+{
+    public override void Apply(StatementCache statements)
+    {
+        var i = Inode;
+        statements.Execute("""
+            INSERT OR REPLACE INTO inodes (fid, type, mode, uid, gid, size, nlink, atime, mtime, ctime, data_version,
+                symlink, parent, name, next_cookie, layout)
+            VALUES ($fid, $type, $mode, $uid, $gid, $size, $nlink, $atime, $mtime, $ctime, $dv, $symlink, $parent,
+                $name, $cookie, $layout)
+            """,
+            ("$fid", i.Fid.ToBytes()), ("$type", (int)i.Type), ("$mode", i.Mode), ("$uid", i.Uid), ("$gid", i.Gid),
+            ("$size", (long)i.Size), ("$nlink", i.Nlink), ("$atime", i.AtimeNs), ("$mtime", i.MtimeNs),
+            ("$ctime", i.CtimeNs), ("$dv", (long)i.DataVersion), ("$symlink", i.SymlinkTarget),
+            ("$parent", i.Parent.ToBytes()), ("$name", i.Name), ("$cookie", (long)i.NextCookie),
+            ("$layout", i.Layout is null ? null : LayoutConvert.ToBytes(i.Layout)));
+    }
+}
+
+internal sealed record DeleteInodeOp(Fid Fid) : StoreOp
+{
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("DELETE FROM inodes WHERE fid = $fid", ("$fid", Fid.ToBytes()));
+}
+
+internal sealed record InsertEntryOp(Fid Parent, DirEntry Entry) : StoreOp
+{
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("INSERT OR REPLACE INTO dentries (parent, name, fid, type, cookie) VALUES ($p, $n, $f, $t, $c)",
+            ("$p", Parent.ToBytes()), ("$n", Entry.Name), ("$f", Entry.Fid.ToBytes()), ("$t", (int)Entry.Type),
+            ("$c", (long)Entry.Cookie));
+}
+
+internal sealed record DeleteEntryOp(Fid Parent, string Name) : StoreOp
+{
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("DELETE FROM dentries WHERE parent = $p AND name = $n", ("$p", Parent.ToBytes()), ("$n", Name));
+}
+
+internal sealed record SetMetaOp(string Key, long Value) : StoreOp
+{
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("INSERT OR REPLACE INTO meta (key, value) VALUES ($k, $v)", ("$k", Key), ("$v", Value));
+}
+
+internal sealed record AppendChangelogOp(ChangelogEntry Entry) : StoreOp
+{
+    public override void Apply(StatementCache statements)
+    {
+        var e = Entry;
+        statements.Execute("""
+            INSERT INTO changelog (idx, type, time_ns, fid, parent, name, detail, mirror_ids)
+            VALUES ($i, $t, $time, $f, $p, $n, $d, $m)
+            """,
+            ("$i", (long)e.Index), ("$t", (int)e.Kind), ("$time", e.TimeNs), ("$f", e.Fid.ToBytes()),
+            ("$p", e.Parent.ToBytes()), ("$n", e.Name), ("$d", e.Detail), ("$m", string.Join(',', e.MirrorIds)));
+    }
+}
+
+internal sealed record PurgeChangelogOp(ulong UpToIndex) : StoreOp
+{
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("DELETE FROM changelog WHERE idx <= $i", ("$i", (long)UpToIndex));
+}
+
+internal sealed record SaveConsumerOp(ChangelogConsumer Consumer) : StoreOp
+{
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("INSERT OR REPLACE INTO consumers (id, name, cleared) VALUES ($i, $n, $c)",
+            ("$i", Consumer.Id), ("$n", Consumer.Name), ("$c", (long)Consumer.ClearedIndex));
+}
+
+internal sealed record SaveOstOp(OstRecord Ost) : StoreOp
+{
+    public override void Apply(StatementCache statements)
+    {
+        var o = Ost;
+        statements.Execute("""
+            INSERT OR REPLACE INTO osts (idx, address, pool, labels, failure_domain, total, free, uuid, last_seen_ns)
+            VALUES ($i, $a, $p, $l, $fd, $t, $f, $u, $s)
+            """,
+            ("$i", (long)o.Index), ("$a", o.Address), ("$p", o.Pool), ("$l", string.Join('\n', o.Labels)),
+            ("$fd", o.FailureDomain), ("$t", (long)o.TotalBytes), ("$f", (long)o.FreeBytes), ("$u", o.Uuid),
+            ("$s", o.LastSeenNs));
+    }
+}
+
+internal sealed record InsertOrphanOp(OrphanObject Orphan) : StoreOp
+{
+    public override void Apply(StatementCache statements)
+    {
+        var o = Orphan;
+        statements.Execute("INSERT INTO orphans (id, fid, component_id, stripe_index, ost) VALUES ($i, $f, $c, $s, $o)",
+            ("$i", o.Id), ("$f", o.Object.Fid.ToBytes()), ("$c", (long)o.Object.ComponentId), ("$s", o.Stripe), ("$o", o.Ost));
+    }
+}
+
+internal sealed record DeleteOrphanOp(long Id) : StoreOp
+{
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("DELETE FROM orphans WHERE id = $i", ("$i", Id));
+}

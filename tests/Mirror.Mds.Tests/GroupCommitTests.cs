@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Mirror.Core.Errors;
+using Mirror.Core.Faults;
+using Mirror.Mds.Host;
+using Mirror.Mds.Store;
+using Mirror.Protocol.Mds;
+using Xunit.Abstractions;
+using static Mirror.Mds.Tests.TestMds;
+
+namespace Mirror.Mds.Tests;
+
+[CollectionDefinition(nameof(FaultPointTests), DisableParallelization = true)]
+public sealed class FaultPointTests;
+
+/// <summary>Fault points are process-wide, so these tests run alone.</summary>
+[Collection(nameof(FaultPointTests))]
+public sealed class GroupCommitTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Concurrent_creates_share_commits_and_all_survive_a_restart()
+    {
+        var batches = 0;
+        var dir = Path.Combine(Path.GetTempPath(), "mds-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var options = new MdsCoreOptions { DataDir = dir, OnCommitBatch = (_, _) => Interlocked.Increment(ref batches), DestroyObject = (_, _, _) => Task.CompletedTask };
+            const int n = 2000;
+            await using (var core = await MdsCore.OpenAsync(options))
+            {
+                var service = new Service.MdsService(core);
+                await Task.WhenAll(Enumerable.Range(0, 200).Select(i => service.Mkdir(new CreateRequest { Parent = Root, Name = $"warm{i}", Mode = 493 })));
+                Volatile.Write(ref batches, 0);
+                var watch = Stopwatch.StartNew();
+                await Task.WhenAll(Enumerable.Range(0, n).Select(i => service.Mkdir(new CreateRequest { Parent = Root, Name = $"d{i}", Mode = 493 })));
+                output.WriteLine($"{n} mkdirs in {watch.ElapsedMilliseconds} ms ({n / watch.Elapsed.TotalSeconds:F0}/s) in {batches} commits");
+                Assert.True(batches < n / 2, $"{batches} commits for {n} mutations: group commit is not batching");
+            }
+
+            await using var reopened = await MdsCore.OpenAsync(options);
+            Assert.Equal(n + 200, reopened.Model.Read(() => reopened.Model.Get(Core.Fid.Root).Entries.Count));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_commit_fails_the_caller_and_nothing_of_it_is_on_disk_after_restart()
+    {
+        await using var mds = await StartAsync();
+        await mds.MkdirAsync("kept");
+        FaultPoints.Set(GroupCommitter.CommitFault, new FaultSpec(FaultAction.Fail, Remaining: 1));
+        try
+        {
+            var e = await Fails(Errno.EIO, () => mds.MkdirAsync("lost"));
+            Assert.Contains("mds.commit", e.Message);
+            // Memory may be ahead of disk now: the MDS refuses changes until restarted.
+            await Fails(Errno.EIO, () => mds.MkdirAsync("refused"));
+        }
+        finally
+        {
+            FaultPoints.Clear(GroupCommitter.CommitFault);
+        }
+
+        await mds.ReopenAsync();
+        await mds.Service.Lookup(new LookupRequest { Parent = Root, Name = "kept" });
+        await Fails(Errno.ENOENT, () => mds.Service.Lookup(new LookupRequest { Parent = Root, Name = "lost" }));
+        Assert.Equal([ChangelogType.ClMkdir], (await mds.ChangelogAsync()).Select(r => r.Type));
+        Assert.True((await mds.MkdirAsync("after")).Created);
+    }
+}
