@@ -20,18 +20,7 @@ internal static class OstRegistration
             return;
         }
 
-        RpcChannel channel;
-        try
-        {
-            channel = RpcChannel.ForAddress(mdsAddress, token);
-        }
-        catch (NotImplementedException)
-        {
-            // TEMPORARY until Mirror.Rpc lands on main: the ready files are all we can check.
-            return;
-        }
-
-        using var owned = channel;
+        using var channel = RpcChannel.ForAddress(mdsAddress, token);
         var deadline = DateTime.UtcNow + timeout;
         var missing = indexes.ToHashSet();
         string lastError = "";

@@ -1,5 +1,5 @@
 using Mirror.Daemon.Options;
-using Mirror.Mds;
+using Mirror.Mds.Host;
 
 namespace Mirror.Daemon.Roles;
 
@@ -35,7 +35,7 @@ internal sealed class MdsRole : IDaemonRole
                 MetricsPort = metricsPort,
                 Token = token,
                 LoggerFactory = loggers,
-            }).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
             return new RunningRole(mds.Address, mds.MetricsUri, mds.StopAsync);
         });
     }

@@ -1,5 +1,5 @@
 using Mirror.Daemon.Options;
-using Mirror.Ost;
+using Mirror.Ost.Host;
 
 namespace Mirror.Daemon.Roles;
 
@@ -25,7 +25,7 @@ internal sealed class OstRole : IDaemonRole
     ];
 
     // The host's own default, so leaving --commit-interval out changes nothing.
-    private static readonly TimeSpan DefaultCommitInterval = new OstHostOptions().CommitInterval;
+    private static readonly TimeSpan DefaultCommitInterval = new OstHostOptions { DataDir = "" }.CommitInterval;
 
     public PreparedRole Prepare(ParsedOptions options)
     {
@@ -56,7 +56,7 @@ internal sealed class OstRole : IDaemonRole
                 Token = token,
                 CommitInterval = commitMs is { } ms ? TimeSpan.FromMilliseconds(ms) : DefaultCommitInterval,
                 LoggerFactory = loggers,
-            }).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
             return new RunningRole(ost.Address, ost.MetricsUri, ost.StopAsync);
         });
     }
