@@ -117,7 +117,7 @@ public sealed partial class OstHost : IAsyncDisposable
         var request = new RegisterOstRequest
         {
             Index = (uint)options.Index,
-            Address = Address,
+            Address = string.IsNullOrWhiteSpace(options.AdvertiseAddress) ? Address : options.AdvertiseAddress,
             Pool = options.Pool,
             FailureDomain = options.FailureDomain,
             TotalBytes = statfs.TotalBytes,

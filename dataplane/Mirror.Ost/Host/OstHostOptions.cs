@@ -22,6 +22,12 @@ public sealed class OstHostOptions
 
     public string ListenHost { get; init; } = "127.0.0.1";
 
+    /// <summary>
+    /// host:port clients should dial, as registered with the MDS (a pod IP when listening on 0.0.0.0);
+    /// null = the listener's own address.
+    /// </summary>
+    public string? AdvertiseAddress { get; init; }
+
     /// <summary>0 = an ephemeral port (read <see cref="OstHost.Address"/>).</summary>
     public int Port { get; init; }
 
