@@ -114,6 +114,20 @@ public sealed class ExamplesEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Extend_refuses_a_victim_with_other_data_and_changes_nothing()
+    {
+        Assert.Equal(0, (await Run("put - /file1", stdin: [1, 2, 3])).Exit);
+        Assert.Equal(0, (await Run("put - /victim", stdin: [1, 2, 4])).Exit);
+
+        var (exit, _, err) = await Run("mirror extend -N -f /victim /file1");
+
+        Assert.Equal(1, exit);
+        Assert.Equal("mirrorctl: /victim: differs from /file1 at offset 2; not extending (--no-verify skips this check)\n", err.Replace("\r", ""));
+        Assert.Equal(1, (await Getstripe("/file1")).GetProperty("mirror_count").GetInt32());
+        Assert.Equal(0, (await Run("stat /victim")).Exit);
+    }
+
+    [Fact]
     public async Task Find_by_mirror_count_and_state()
     {
         Assert.Equal(0, (await Run("mkdir /dir")).Exit);
