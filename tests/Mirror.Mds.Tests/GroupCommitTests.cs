@@ -56,7 +56,9 @@ public sealed class GroupCommitTests(ITestOutputHelper output)
             var e = await Fails(Errno.EIO, () => mds.MkdirAsync("lost"));
             Assert.Contains("mds.commit", e.Message);
             // Memory may be ahead of disk now: the MDS refuses changes until restarted.
+            Assert.False(mds.Core.Model.Healthy);
             await Fails(Errno.EIO, () => mds.MkdirAsync("refused"));
+            await Fails(Errno.ENOENT, () => mds.Service.Lookup(new LookupRequest { Parent = Root, Name = "refused" }));
         }
         finally
         {
@@ -64,6 +66,7 @@ public sealed class GroupCommitTests(ITestOutputHelper output)
         }
 
         await mds.ReopenAsync();
+        Assert.True(mds.Core.Model.Healthy);
         await mds.Service.Lookup(new LookupRequest { Parent = Root, Name = "kept" });
         await Fails(Errno.ENOENT, () => mds.Service.Lookup(new LookupRequest { Parent = Root, Name = "lost" }));
         Assert.Equal([ChangelogType.ClMkdir], (await mds.ChangelogAsync()).Select(r => r.Type));

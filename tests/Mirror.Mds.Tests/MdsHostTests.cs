@@ -3,11 +3,11 @@ using Mirror.Core.Errors;
 using Mirror.Mds.Host;
 using Mirror.Protocol;
 using Mirror.Protocol.Mds;
+using Mirror.Rpc;
+using static Mirror.Mds.Tests.TestMds;
 using DestroyRequest = Mirror.Protocol.Ost.DestroyRequest;
 using ModifyReply = Mirror.Protocol.Ost.ModifyReply;
 using ObjectId = Mirror.Protocol.Ost.ObjectId;
-using Mirror.Rpc;
-using static Mirror.Mds.Tests.TestMds;
 
 namespace Mirror.Mds.Tests;
 

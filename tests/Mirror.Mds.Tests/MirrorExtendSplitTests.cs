@@ -123,4 +123,19 @@ public sealed class MirrorExtendSplitTests
         Assert.Equal(FlrStateMsg.FlrReadOnly, r.Layout.State);
         Assert.Equal(3u, r.Layout.Generation);
     }
+
+    [Fact]
+    public async Task Ids_of_removed_mirrors_and_components_are_never_reused_even_after_restart()
+    {
+        await using var mds = await StartAsync();
+        await mds.RegisterFourOstsAsync();
+        var f = await mds.CreateAsync("f", Mirrors(2));
+        await mds.Service.MirrorSplit(new MirrorSplitRequest { Fid = f.Attr.Fid, MirrorId = 2 });
+        await mds.ReopenAsync();
+
+        var r = await mds.Service.MirrorExtend(Extend(f.Attr.Fid, Mirrors(1)));
+        var added = r.Layout.Mirrors.Single(m => m.Id != 1);
+        Assert.Equal(3u, added.Id);
+        Assert.Equal(3u, added.Components.Single().Id); // (f, 2) objects now belong to f.mirror~2
+    }
 }

@@ -70,8 +70,9 @@ public sealed class MdsHost : IAsyncDisposable
                 MetricsPort = o.MetricsPort,
                 Token = o.Token,
                 LoggerFactory = o.LoggerFactory,
+                Health = () => core.Model.Healthy,
             }, [service.Build()], ct).ConfigureAwait(false);
-            o.LoggerFactory.CreateLogger<MdsHost>().LogInformation("MDS serving {Address} from {DataDir}, boot {BootId}", server.Address, o.DataDir, core.BootId);
+            o.LoggerFactory.CreateLogger<MdsHost>().Serving(server.Address, o.DataDir, core.BootId);
             return new MdsHost(core, metrics, server);
         }
         catch

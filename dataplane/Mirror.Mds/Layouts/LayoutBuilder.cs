@@ -17,10 +17,11 @@ public sealed class LayoutBuilder(MdsModel model, OstRegistry registry)
     private const MirrorFlags RequestableFlags = MirrorFlags.Prefer | MirrorFlags.NoSync | MirrorFlags.Immediate;
 
     /// <param name="requests">The new mirrors.</param>
-    /// <param name="existing">Mirrors the file already has: their ids are skipped and their OSTs avoided.</param>
+    /// <param name="existing">The file's layout, if any: ids above its high-water marks, its OSTs avoided.</param>
     /// <param name="addFlags">Flags every new mirror gets (STALE for mirror extend).</param>
-    public List<LayoutMirror> Build(Fid fid, IReadOnlyList<MirrorRequest> requests, IReadOnlyList<LayoutMirror> existing, MirrorFlags addFlags)
+    public List<LayoutMirror> Build(Fid fid, IReadOnlyList<MirrorRequest> requests, StoredLayout? existingLayout, MirrorFlags addFlags)
     {
+        var existing = existingLayout?.Layout.Mirrors ?? [];
         if (requests.Count == 0)
         {
             throw new MirrorException(Errno.EINVAL, "a layout spec needs at least one mirror");
@@ -32,9 +33,8 @@ public sealed class LayoutBuilder(MdsModel model, OstRegistry registry)
                 $"a file has at most {FileLayout.MaxMirrors} mirrors; {fid} would have {existing.Count + requests.Count}");
         }
 
-        var probe = new FileLayout { Generation = 0, Mirrors = existing };
-        var nextMirror = probe.NextMirrorId();
-        var nextComponent = probe.NextComponentId();
+        var nextMirror = existingLayout?.NextMirrorId() ?? (ushort)1;
+        var nextComponent = existingLayout?.NextComponentId() ?? 1u;
         var shaped = new List<(LayoutMirror Mirror, List<ComponentRequest> Requests)>();
         foreach (var request in requests)
         {
@@ -132,9 +132,7 @@ public sealed class LayoutBuilder(MdsModel model, OstRegistry registry)
         var placement = Placement.Choose(candidates, count, usedOsts, usedDomains, model.PlacementCursor++);
         if (placement.ReusedOst || placement.ReusedFailureDomain)
         {
-            model.Logger.LogInformation(
-                "placement of {Fid} mirror {MirrorId} component {ComponentId} shares {What} with another mirror: pool '{Pool}' has too few",
-                fid, mirrorId, shape.Id, placement.ReusedOst ? "OSTs" : "failure domains", request.Pool);
+            model.Logger.PlacementShares(fid, mirrorId, shape.Id, placement.ReusedOst ? "OSTs" : "failure domains", request.Pool);
         }
 
         return shape with { StripeCount = (uint)placement.Osts.Count, Osts = placement.Osts };

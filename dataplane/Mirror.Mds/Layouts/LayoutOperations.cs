@@ -25,7 +25,7 @@ public sealed partial class LayoutOperations(MdsModel model, NamespaceTree tree,
     /// <summary>A new file's layout at generation 1 (default: one mirror, one stripe). Call under the lock.</summary>
     public StoredLayout NewLayout(Fid fid, IReadOnlyList<MirrorRequest>? spec)
     {
-        var mirrors = builder.Build(fid, spec is { Count: > 0 } ? spec : LayoutDefaults.Default, [], MirrorFlags.None);
+        var mirrors = builder.Build(fid, spec is { Count: > 0 } ? spec : LayoutDefaults.Default, null, MirrorFlags.None);
         var layout = new FileLayout { Generation = 1, State = FlrState.ReadOnly, Mirrors = mirrors };
         LayoutRules.Validate(layout);
         return new StoredLayout(layout);
@@ -108,8 +108,10 @@ public sealed partial class LayoutOperations(MdsModel model, NamespaceTree tree,
         var generation = checked(Math.Max(file.Layout!.Generation, donor.Layout!.Generation) + 1);
         var fileLayout = file.Layout;
         var donorLayout = donor.Layout;
-        file.Layout = Rehome(donorLayout, donorFid, fid, generation);
-        donor.Layout = Rehome(fileLayout, fid, donorFid, generation);
+        var lastMirror = Math.Max(fileLayout.LastMirrorId, donorLayout.LastMirrorId);
+        var lastComponent = Math.Max(fileLayout.LastComponentId, donorLayout.LastComponentId);
+        file.Layout = Rehome(donorLayout, donorFid, fid, generation) with { LastMirrorId = lastMirror, LastComponentId = lastComponent };
+        donor.Layout = Rehome(fileLayout, fid, donorFid, generation) with { LastMirrorId = lastMirror, LastComponentId = lastComponent };
         file.CtimeNs = donor.CtimeNs = m.NowNs;
         m.Save(file);
         m.Save(donor);

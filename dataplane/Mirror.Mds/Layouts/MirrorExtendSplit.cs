@@ -33,7 +33,7 @@ public sealed partial class LayoutOperations
         Inode? victim = null;
         if (hasSpec)
         {
-            added = builder.Build(fid, requests!, stored.Layout.Mirrors, MirrorFlags.Stale);
+            added = builder.Build(fid, requests!, stored, MirrorFlags.Stale);
         }
         else
         {
@@ -49,8 +49,8 @@ public sealed partial class LayoutOperations
                 throw new MirrorException(Errno.EINVAL, $"a file has at most {FileLayout.MaxMirrors} mirrors; {fid} would have {total}");
             }
 
-            var nextMirror = stored.Layout.NextMirrorId();
-            var nextComponent = stored.Layout.NextComponentId();
+            var nextMirror = stored.NextMirrorId();
+            var nextComponent = stored.NextComponentId();
             added = [];
             foreach (var vm in victim.Layout.Layout.Mirrors)
             {
@@ -75,7 +75,7 @@ public sealed partial class LayoutOperations
             m.Log(ChangelogKind.Unlink, victimFid, victimDir.Fid, victim.Name, $"mirrors merged into {fid}");
         }
 
-        file.Layout = new StoredLayout(next, StoredLayout.Normalize(fid, foreign, next));
+        file.Layout = stored.Successor(next, fid, foreign);
         file.CtimeNs = m.NowNs;
         m.Save(file);
         m.Log(ChangelogKind.Layout, fid, file.Parent, file.Name,
@@ -118,8 +118,7 @@ public sealed partial class LayoutOperations
             detail = $"split mirror {mirrorId} to {split.Fid}";
         }
 
-        var remaining = stored.ForeignObjects;
-        file.Layout = new StoredLayout(next, StoredLayout.Normalize(fid, remaining, next));
+        file.Layout = stored.Successor(next, fid, stored.ForeignObjects);
         file.CtimeNs = m.NowNs;
         m.Save(file);
         m.Log(ChangelogKind.Layout, fid, file.Parent, file.Name, $"{detail} gen={next.Generation}", [mirrorId]);

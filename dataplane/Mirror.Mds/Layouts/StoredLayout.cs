@@ -24,7 +24,39 @@ public sealed record StoredLayout(FileLayout Layout, IReadOnlyDictionary<uint, O
     {
     }
 
+    private readonly ushort lastMirrorId;
+    private readonly uint lastComponentId;
+
     public uint Generation => Layout.Generation;
+
+    /// <summary>
+    /// The highest mirror id the file ever had. Ids are never reused while the file lives (a split mirror's id
+    /// names a file "NAME.mirror~ID"), so this survives the mirror's removal.
+    /// </summary>
+    public ushort LastMirrorId
+    {
+        get => Math.Max(lastMirrorId, Layout.Mirrors.Count == 0 ? (ushort)0 : Layout.Mirrors.Max(m => m.Id));
+        init => lastMirrorId = value;
+    }
+
+    /// <summary>
+    /// The highest component id the file ever had. Objects are named (fid, component id, stripe), and objects of
+    /// a removed component may live on (split to another file) or still be awaiting destruction, so a new
+    /// component must never get an old id.
+    /// </summary>
+    public uint LastComponentId
+    {
+        get => Math.Max(lastComponentId, Layout.Mirrors.SelectMany(m => m.Components).Select(c => c.Id).DefaultIfEmpty(0u).Max());
+        init => lastComponentId = value;
+    }
+
+    public ushort NextMirrorId() => checked((ushort)(LastMirrorId + 1));
+
+    public uint NextComponentId() => checked(LastComponentId + 1);
+
+    /// <summary>A successor layout of the same file: new mirrors and object owners, id high-water marks kept.</summary>
+    public StoredLayout Successor(FileLayout next, Fid owner, IEnumerable<KeyValuePair<uint, ObjectRef>> objects) =>
+        new(next, Normalize(owner, objects, next)) { LastMirrorId = LastMirrorId, LastComponentId = LastComponentId };
 
     /// <summary>Whose objects the component's stripes are.</summary>
     public ObjectRef ObjectsOf(Fid owner, uint componentId) =>

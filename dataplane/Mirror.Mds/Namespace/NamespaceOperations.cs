@@ -120,7 +120,8 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
         {
             Fid = fid,
             Type = args.Type,
-            Mode = args.Mode & 0xFFF,
+            // Symlink permissions are never checked; they read 0777 as on Linux.
+            Mode = args.Type == InodeType.Symlink ? 0x1FF : args.Mode & 0xFFF,
             Uid = args.Uid,
             Gid = args.Gid,
             Nlink = args.Type == InodeType.Directory ? 2u : 1u,
@@ -202,8 +203,10 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
 
         if (sizeChange)
         {
+            // A truncate changes data: migrate (SwapLayouts with a data version) must notice it.
             inode.Size = a.Size;
             inode.MtimeNs = m.NowNs;
+            inode.DataVersion++;
         }
 
         if ((a.Valid & SetAttrArgs.AtimeBit) != 0)

@@ -69,11 +69,10 @@ public static class ModelLoader
                     m.Add(root);
                     return true;
                 }).ConfigureAwait(false);
-                logger.LogInformation("created the root directory {Fid}", Fid.Root);
+                logger.RootCreated(Fid.Root);
             }
 
-            logger.LogInformation("loaded {Inodes} inodes, {Osts} OSTs, {Orphans} orphan objects, changelog at {Index}",
-                model.Inodes.Count, model.Osts.Count, model.Orphans.Count, model.LastChangelogIndex);
+            logger.Loaded(model.Inodes.Count, model.Osts.Count, model.Orphans.Count, model.LastChangelogIndex);
             return model;
         }
         catch

@@ -134,8 +134,7 @@ public sealed class OrphanDestroyer : IAsyncDisposable
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogWarning("destroying object {Fid}:{Component}:{Stripe} on OST {Ost} failed, will retry: {Error}",
-                        orphan.Object.Fid, orphan.Object.ComponentId, orphan.Stripe, orphan.Ost, e.Message);
+                    logger.DestroyFailed(orphan.Object.Fid, orphan.Object.ComponentId, orphan.Stripe, orphan.Ost, e.Message);
                     remaining += group.Count() - done.Count(id => group.Any(g => g.Orphan.Id == id));
                     break;
                 }

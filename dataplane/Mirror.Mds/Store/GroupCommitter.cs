@@ -38,6 +38,19 @@ public sealed class GroupCommitter : IDisposable
         writer.Start();
     }
 
+    /// <summary>False once a commit failed: memory may be ahead of disk, and only a restart reloads the truth.</summary>
+    public bool Healthy => Volatile.Read(ref failure) is null;
+
+    /// <summary>Throws EIO when a commit failed earlier (checked before a mutation touches memory).</summary>
+    public void ThrowIfFailed()
+    {
+        var failed = Volatile.Read(ref failure);
+        if (failed is not null)
+        {
+            throw new MirrorException(Errno.EIO, $"metadata store failed earlier and is read-only until restart: {failed.Message}");
+        }
+    }
+
     /// <summary>Queues one mutation's ops; the task completes when they are durable. Call in model order (under the model lock).</summary>
     internal Task Enqueue(IReadOnlyList<StoreOp> ops)
     {
@@ -124,7 +137,7 @@ public sealed class GroupCommitter : IDisposable
             }
             catch (Exception e)
             {
-                logger.LogCritical(e, "metadata commit of {Count} mutations failed; the MDS refuses further changes", batch.Count);
+                logger.CommitFailed(e, batch.Count);
                 var error = new MirrorException(Errno.EIO, $"metadata commit failed: {e.Message}", e);
                 lock (queue)
                 {

@@ -59,14 +59,18 @@ public sealed class MdsDatabase
     public List<InodeRecord> LoadInodes()
     {
         var result = new List<InodeRecord>();
-        foreach (var r in Query("SELECT fid, type, mode, uid, gid, size, nlink, atime, mtime, ctime, data_version, symlink, parent, name, next_cookie, layout FROM inodes"))
+        foreach (var r in Query("SELECT fid, type, mode, uid, gid, size, nlink, atime, mtime, ctime, data_version, symlink, parent, name, next_cookie, layout, last_mirror_id, last_component_id FROM inodes"))
         {
             var fid = Fid.FromBytes((byte[])r[0]);
             result.Add(new InodeRecord(
                 fid, (InodeType)r.GetInt32(1), (uint)r.GetInt64(2), (uint)r.GetInt64(3), (uint)r.GetInt64(4),
                 (ulong)r.GetInt64(5), (uint)r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9),
                 (ulong)r.GetInt64(10), r.IsDBNull(11) ? null : r.GetString(11), Fid.FromBytes((byte[])r[12]),
-                r.GetString(13), (ulong)r.GetInt64(14), r.IsDBNull(15) ? null : LayoutConvert.FromBytes((byte[])r[15], fid)));
+                r.GetString(13), (ulong)r.GetInt64(14), r.IsDBNull(15) ? null : LayoutConvert.FromBytes((byte[])r[15], fid) with
+                {
+                    LastMirrorId = (ushort)r.GetInt64(16),
+                    LastComponentId = (uint)r.GetInt64(17),
+                }));
         }
 
         return result;

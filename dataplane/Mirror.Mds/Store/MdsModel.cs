@@ -60,6 +60,9 @@ public sealed class MdsModel : IDisposable
     /// <summary>Raised (outside the lock) after a commit that queued orphans; wakes the destroyer.</summary>
     public event Action? OrphansQueued;
 
+    /// <summary>False after a failed commit (served as /healthz 503).</summary>
+    public bool Healthy => committer.Healthy;
+
     public long NowNs() => (Clock.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
 
     public Inode Get(Fid fid) =>
@@ -85,6 +88,7 @@ public sealed class MdsModel : IDisposable
         bool orphans;
         lock (Sync)
         {
+            committer.ThrowIfFailed();
             var mutation = new Mutation(this);
             result = apply(mutation);
             var ops = mutation.Finish();

@@ -11,7 +11,8 @@ internal static class Schema
             fid BLOB PRIMARY KEY, type INTEGER NOT NULL, mode INTEGER NOT NULL, uid INTEGER NOT NULL,
             gid INTEGER NOT NULL, size INTEGER NOT NULL, nlink INTEGER NOT NULL, atime INTEGER NOT NULL,
             mtime INTEGER NOT NULL, ctime INTEGER NOT NULL, data_version INTEGER NOT NULL, symlink TEXT,
-            parent BLOB NOT NULL, name TEXT NOT NULL, next_cookie INTEGER NOT NULL, layout BLOB);
+            parent BLOB NOT NULL, name TEXT NOT NULL, next_cookie INTEGER NOT NULL, layout BLOB,
+            last_mirror_id INTEGER NOT NULL, last_component_id INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS dentries (
             parent BLOB NOT NULL, name TEXT NOT NULL, fid BLOB NOT NULL, type INTEGER NOT NULL,
             cookie INTEGER NOT NULL, PRIMARY KEY (parent, name));

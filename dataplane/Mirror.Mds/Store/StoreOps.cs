@@ -13,15 +13,16 @@ internal sealed record SaveInodeOp(InodeRecord Inode) : StoreOp
         var i = Inode;
         statements.Execute("""
             INSERT OR REPLACE INTO inodes (fid, type, mode, uid, gid, size, nlink, atime, mtime, ctime, data_version,
-                symlink, parent, name, next_cookie, layout)
+                symlink, parent, name, next_cookie, layout, last_mirror_id, last_component_id)
             VALUES ($fid, $type, $mode, $uid, $gid, $size, $nlink, $atime, $mtime, $ctime, $dv, $symlink, $parent,
-                $name, $cookie, $layout)
+                $name, $cookie, $layout, $lastMirror, $lastComponent)
             """,
             ("$fid", i.Fid.ToBytes()), ("$type", (int)i.Type), ("$mode", i.Mode), ("$uid", i.Uid), ("$gid", i.Gid),
             ("$size", (long)i.Size), ("$nlink", i.Nlink), ("$atime", i.AtimeNs), ("$mtime", i.MtimeNs),
             ("$ctime", i.CtimeNs), ("$dv", (long)i.DataVersion), ("$symlink", i.SymlinkTarget),
             ("$parent", i.Parent.ToBytes()), ("$name", i.Name), ("$cookie", (long)i.NextCookie),
-            ("$layout", i.Layout is null ? null : LayoutConvert.ToBytes(i.Layout)));
+            ("$layout", i.Layout is null ? null : LayoutConvert.ToBytes(i.Layout)),
+            ("$lastMirror", (long)(i.Layout?.LastMirrorId ?? 0)), ("$lastComponent", (long)(i.Layout?.LastComponentId ?? 0)));
     }
 }
 

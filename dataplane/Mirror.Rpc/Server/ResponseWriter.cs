@@ -16,6 +16,9 @@ internal sealed class ResponseWriter(HttpContext http, int maxMessageBytes, Acti
     /// <summary>Large messages go out in slices, each flushed, so the HTTP/2 window paces the writer.</summary>
     private const int SliceBytes = 256 * 1024;
 
+    /// <summary>PROTOCOL-HTTP2 suggests peers cap Trailers at 8 KiB; the message gets half of that.</summary>
+    private const int MaxStatusMessageBytes = 4096;
+
     public int MessagesSent { get; private set; }
 
     public async Task SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
@@ -94,7 +97,7 @@ internal sealed class ResponseWriter(HttpContext http, int maxMessageBytes, Acti
         headers[GrpcProtocol.StatusHeader] = ((int)status).ToString(CultureInfo.InvariantCulture);
         if (status != StatusCode.OK && !string.IsNullOrEmpty(message))
         {
-            headers[GrpcProtocol.MessageHeader] = StatusMessageEncoding.Encode(message);
+            headers[GrpcProtocol.MessageHeader] = StatusMessageEncoding.Encode(message, MaxStatusMessageBytes);
         }
 
         if (errno != Errno.OK)

@@ -114,4 +114,26 @@ public sealed class ServerStreamingTests
         Assert.Equal(StatusCode.Cancelled, ex.Status);
         await Wait.For(server.Service.Cancelled);
     }
+
+    [Fact]
+    public async Task A_reader_that_stops_reading_holds_the_writer_back()
+    {
+        await using var server = await EchoServer.StartAsync();
+        using var channel = RpcChannel.ForAddress(server.Address, null);
+        var oneMiB = new byte[1024 * 1024];
+
+        // 1000 x 1 MiB: without backpressure every write would complete at once into memory.
+        await using (var stream = channel.ServerStreamingAsync<EchoRequest, EchoReply>(EchoService.StreamUntilBlocked, EchoService.Request(count: 1000, payload: oneMiB)).GetAsyncEnumerator())
+        {
+            Assert.True(await stream.MoveNextAsync());
+
+            // A property that must NOT happen can only be watched for a while: give the writer two
+            // seconds to run ahead. Without backpressure it would push all 1000 MiB into memory.
+            var first = await Task.WhenAny(server.Service.WroteAll.Task, Task.Delay(TimeSpan.FromSeconds(2)));
+
+            Assert.NotSame(server.Service.WroteAll.Task, first);
+            // HTTP/2 windows (8 MiB stream) and pipe buffers hold a few dozen messages at most.
+            Assert.InRange(server.Service.Written, 1, 100);
+        }
+    }
 }

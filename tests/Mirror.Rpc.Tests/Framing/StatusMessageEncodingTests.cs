@@ -26,4 +26,21 @@ public sealed class StatusMessageEncodingTests
     [InlineData("%41%62", "Ab")]
     [InlineData("%c3%bc", "ü")]
     public void Decoding_keeps_malformed_escapes(string wire, string message) => Assert.Equal(message, StatusMessageEncoding.Decode(wire));
+
+    [Fact]
+    public void Long_messages_are_cut_to_the_limit_without_splitting_characters()
+    {
+        var message = string.Concat(Enumerable.Repeat("ü😀a", 5000));
+
+        var encoded = StatusMessageEncoding.Encode(message, 4096);
+
+        Assert.InRange(encoded.Length, 3000, 4096);
+        Assert.EndsWith("...", encoded);
+        var decoded = StatusMessageEncoding.Decode(encoded);
+        Assert.StartsWith(decoded[..^3], message);
+        Assert.DoesNotContain('\uFFFD', decoded);
+    }
+
+    [Fact]
+    public void Short_messages_are_not_cut() => Assert.Equal("abc%25", StatusMessageEncoding.Encode("abc%", 4096));
 }

@@ -196,6 +196,18 @@ public sealed class ServerWireTests
         Assert.Contains("boom", response.Headers["grpc-message"]);
     }
 
+    [Fact]
+    public async Task Very_long_status_message_is_cut_to_fit_header_limits()
+    {
+        await using var server = await EchoServer.StartAsync(Token);
+        using var client = new RawGrpcClient();
+
+        var response = await client.SendAsync(server.Address, EchoService.Crash, RawGrpcClient.Frame(EchoService.Request(new string('ü', 50_000))), headers: Authorized);
+
+        AssertTrailersOnly(response, StatusCode.Unknown);
+        Assert.InRange(response.Headers["grpc-message"].Length, 100, 8 * 1024);
+    }
+
     /// <summary>PROTOCOL-HTTP2 Trailers-Only: status 200, content-type, grpc-status in the headers, no body, no trailers.</summary>
     private static void AssertTrailersOnly(RawResponse response, StatusCode status)
     {
