@@ -1,2 +1,2 @@
 // mirrorctl entry point; the command table lives in Commands/.
-return await Mirror.Cli.Local.LocalCommand.RunAsync(args, Console.Out, Console.Error);
+return await Mirror.Cli.Commands.CommandTable.RunAsync(args, Console.Out, Console.Error);

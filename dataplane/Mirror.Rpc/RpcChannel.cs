@@ -32,8 +32,8 @@ public sealed class RpcChannel : IDisposable
     /// <summary>The peer, as given ("127.0.0.1:4000" or "unix:/path").</summary>
     public string Target { get; private set; } = "";
 
-    /// <summary>Largest request or response message, in bytes (RESOURCE_EXHAUSTED beyond).</summary>
-    public int MaxMessageBytes { get; init; } = DefaultMaxMessageBytes;
+    /// <summary>Largest request or response message, in bytes (RESOURCE_EXHAUSTED beyond); set it before the first call.</summary>
+    public int MaxMessageBytes { get; set; } = DefaultMaxMessageBytes;
 
     internal HttpMessageInvoker Invoker { get; }
 

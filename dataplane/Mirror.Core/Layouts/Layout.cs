@@ -32,6 +32,16 @@ public sealed record LayoutComponent
     /// <summary>Parity stripes for XOR (1) and EC (K); 0 for plain.</summary>
     public uint ParityCount { get; init; }
 
+    /// <summary>
+    /// Whose stripe objects these are when they are not the file's own (a mirror taken from a victim file,
+    /// detached by split, or swapped in): objects are named (ObjectFid, ObjectComponentId, stripe).
+    /// Zero = the file's own FID (mds.proto Component.object_fid).
+    /// </summary>
+    public Fid ObjectFid { get; init; }
+
+    /// <summary>The component id the stripe objects are named with; 0 = <see cref="Id"/>.</summary>
+    public uint ObjectComponentId { get; init; }
+
     public bool Contains(ulong offset) => offset >= Start && offset < End;
 
     public string FormatEnd() => End == EndOfFile ? "EOF" : End.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -131,7 +131,11 @@ internal sealed class ClientCall : IDisposable
     {
         if (exception is RpcException rpc)
         {
-            return rpc;
+            // PROTOCOL-HTTP2 "Client Cancellation": a CANCELLED call whose deadline has passed is reported
+            // as DEADLINE_EXCEEDED, generated locally.
+            return rpc.Status == StatusCode.Cancelled && deadline?.IsCancellationRequested == true
+                ? new RpcException(StatusCode.DeadlineExceeded, $"deadline of {options.Timeout} exceeded calling {method} on {channel.Target}")
+                : rpc;
         }
 
         // Our own deadline or cancellation wins over however the transport reported the abort.

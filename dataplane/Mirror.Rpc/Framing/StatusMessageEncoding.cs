@@ -43,6 +43,29 @@ public static class StatusMessageEncoding
         return builder.ToString();
     }
 
+    /// <summary>
+    /// Encodes at most <paramref name="maxEncodedLength"/> characters' worth: a longer message is cut
+    /// (on a character boundary, so the cut never splits a UTF-8 sequence) and ends with "...".
+    /// </summary>
+    public static string Encode(string message, int maxEncodedLength)
+    {
+        var encoded = Encode(message);
+        while (encoded.Length > maxEncodedLength && message.Length > 0)
+        {
+            var keep = (int)((long)message.Length * maxEncodedLength / encoded.Length) - 4;
+            keep = Math.Max(0, Math.Min(keep, message.Length - 1));
+            if (keep > 0 && char.IsHighSurrogate(message[keep - 1]))
+            {
+                keep--;
+            }
+
+            message = message[..keep];
+            encoded = Encode(message) + "...";
+        }
+
+        return encoded;
+    }
+
     public static string Decode(string encoded)
     {
         if (!encoded.Contains('%', StringComparison.Ordinal))

@@ -36,7 +36,7 @@ internal sealed class CallDispatcher(
         {
             status = await ServeAsync(http, path, method).ConfigureAwait(false);
         }
-        catch (Exception ex) when (http.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && (http.RequestAborted.IsCancellationRequested || http.Response.HasStarted))
         {
             // The caller reset the stream; nobody is left to tell.
             status = StatusCode.Cancelled;
@@ -63,7 +63,8 @@ internal sealed class CallDispatcher(
                 $"content-type '{request.ContentType}' is not application/grpc");
         }
 
-        var writer = new ResponseWriter(http, options.MaxMessageBytes);
+        using var callerGone = new CancellationTokenSource();
+        var writer = new ResponseWriter(http, options.MaxMessageBytes, callerGone.Cancel);
 
         // The token is checked before the method is looked up, so an unauthenticated caller learns nothing.
         if (token?.Check(request.Headers.Authorization) is { } denied)
@@ -96,10 +97,13 @@ internal sealed class CallDispatcher(
             timeout = parsed;
         }
 
-        using var deadline = timeout is { } t && t < LongestTimer ? new CancellationTokenSource(t) : null;
-        using var call = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, serverStopping, deadline?.Token ?? CancellationToken.None);
+        // The deadline counts from the request headers, before the body is read.
+        var deadlineAt = timeout is { } t ? Deadline(t) : (DateTimeOffset?)null;
+        using var deadline = timeout < LongestTimer ? new CancellationTokenSource(timeout.Value) : null;
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(
+            [http.RequestAborted, callerGone.Token, serverStopping, deadline?.Token ?? CancellationToken.None]);
 
-        var (status, message, errno) = await RunAsync(http, path, method, writer, timeout, call.Token).ConfigureAwait(false);
+        var (status, message, errno) = await RunAsync(http, path, method, writer, deadlineAt, call.Token).ConfigureAwait(false);
         if (deadline?.IsCancellationRequested == true && status is StatusCode.Cancelled or StatusCode.Unknown)
         {
             (status, message, errno) = (StatusCode.DeadlineExceeded, $"deadline of {timeout} exceeded serving {path}", Errno.OK);
@@ -115,7 +119,7 @@ internal sealed class CallDispatcher(
     }
 
     private async Task<(StatusCode Status, string? Message, Errno Errno)> RunAsync(
-        HttpContext http, string path, RpcMethod method, ResponseWriter writer, TimeSpan? timeout, CancellationToken callToken)
+        HttpContext http, string path, RpcMethod method, ResponseWriter writer, DateTimeOffset? deadline, CancellationToken callToken)
     {
         var requestMessage = default(RequestMessage);
         try
@@ -126,7 +130,6 @@ internal sealed class CallDispatcher(
                 return (requestMessage.Status, requestMessage.Error, Errno.OK);
             }
 
-            var deadline = timeout is { } t ? Deadline(t) : (DateTimeOffset?)null;
             var context = new ServerCallContext(path, Peer(http), deadline, Metadata(http.Request.Headers), callToken);
             await method.Invoke(requestMessage.Memory, context, writer.SendAsync).ConfigureAwait(false);
             return (StatusCode.OK, null, Errno.OK);

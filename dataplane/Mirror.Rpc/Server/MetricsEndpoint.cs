@@ -22,7 +22,7 @@ internal sealed class MetricsEndpoint(PrometheusExporter exporter, Func<bool>? h
                 await response.WriteAsync(exporter.Render(), http.RequestAborted).ConfigureAwait(false);
                 break;
             case "/healthz":
-                var healthy = health?.Invoke() ?? true;
+                var healthy = IsHealthy();
                 response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
                 response.ContentType = "text/plain; charset=utf-8";
                 await response.WriteAsync(healthy ? "ok\n" : "unhealthy\n", http.RequestAborted).ConfigureAwait(false);
@@ -30,6 +30,19 @@ internal sealed class MetricsEndpoint(PrometheusExporter exporter, Func<bool>? h
             default:
                 response.StatusCode = StatusCodes.Status404NotFound;
                 break;
+        }
+    }
+
+    /// <summary>A health callback that throws is an unhealthy process, not a failed probe request.</summary>
+    private bool IsHealthy()
+    {
+        try
+        {
+            return health?.Invoke() ?? true;
+        }
+        catch (Exception)
+        {
+            return false;
         }
     }
 }

@@ -11,10 +11,13 @@ namespace Mirror.Rpc.Server;
 /// the status in trailers, or the whole status in the headers (Trailers-Only) when no message went out.
 /// Not thread-safe: a handler sends its messages one after another, as in every gRPC implementation.
 /// </summary>
-internal sealed class ResponseWriter(HttpContext http, int maxMessageBytes)
+internal sealed class ResponseWriter(HttpContext http, int maxMessageBytes, Action callerGone)
 {
     /// <summary>Large messages go out in slices, each flushed, so the HTTP/2 window paces the writer.</summary>
     private const int SliceBytes = 256 * 1024;
+
+    /// <summary>PROTOCOL-HTTP2 suggests peers cap Trailers at 8 KiB; the message gets half of that.</summary>
+    private const int MaxStatusMessageBytes = 4096;
 
     public int MessagesSent { get; private set; }
 
@@ -26,6 +29,10 @@ internal sealed class ResponseWriter(HttpContext http, int maxMessageBytes)
                 $"response message of {message.Length} bytes exceeds the limit of {maxMessageBytes} bytes");
         }
 
+        // The token is honoured between messages only: a message, once begun, is written whole (a cut
+        // message would reach the caller as a framing error instead of the status that follows). A
+        // pending flush still ends when the caller resets the stream or Kestrel aborts the connection.
+        cancellationToken.ThrowIfCancellationRequested();
         var response = http.Response;
         if (!response.HasStarted)
         {
@@ -41,9 +48,12 @@ internal sealed class ResponseWriter(HttpContext http, int maxMessageBytes)
             var slice = message[..Math.Min(SliceBytes, message.Length)];
             writer.Write(slice.Span);
             message = message[slice.Length..];
-            var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var flushed = await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             if (flushed.IsCanceled || flushed.IsCompleted)
             {
+                // Kestrel may close the output before it signals RequestAborted; cancel the call first so
+                // the handler sees its token fired together with this exception.
+                callerGone();
                 throw new OperationCanceledException("the response stream was closed by the caller", cancellationToken);
             }
         }
@@ -87,7 +97,7 @@ internal sealed class ResponseWriter(HttpContext http, int maxMessageBytes)
         headers[GrpcProtocol.StatusHeader] = ((int)status).ToString(CultureInfo.InvariantCulture);
         if (status != StatusCode.OK && !string.IsNullOrEmpty(message))
         {
-            headers[GrpcProtocol.MessageHeader] = StatusMessageEncoding.Encode(message);
+            headers[GrpcProtocol.MessageHeader] = StatusMessageEncoding.Encode(message, MaxStatusMessageBytes);
         }
 
         if (errno != Errno.OK)

@@ -10,6 +10,8 @@ namespace Mirror.Rpc.Tests.Support;
 /// </summary>
 public sealed class EchoService
 {
+    private int written;
+
     public const string Name = "mirror.rpc.test.Echo";
     public const string Echo = "/mirror.rpc.test.Echo/Echo";
     public const string Fail = "/mirror.rpc.test.Echo/Fail";
@@ -20,12 +22,19 @@ public sealed class EchoService
     public const string Stream = "/mirror.rpc.test.Echo/Stream";
     public const string StreamThenFail = "/mirror.rpc.test.Echo/StreamThenFail";
     public const string StreamForever = "/mirror.rpc.test.Echo/StreamForever";
+    public const string StreamUntilBlocked = "/mirror.rpc.test.Echo/StreamUntilBlocked";
 
     /// <summary>Completes when a waiting handler has started.</summary>
     public TaskCompletionSource<ServerCallContext> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes when a waiting handler's token fired.</summary>
     public TaskCompletionSource<ServerCallContext> Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Messages StreamUntilBlocked has written so far.</summary>
+    public int Written => Volatile.Read(ref written);
+
+    /// <summary>Completes when StreamUntilBlocked wrote every message it was asked for.</summary>
+    public TaskCompletionSource WroteAll { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public RpcServiceBuilder Build() => new RpcServiceBuilder(Name)
         .Unary<EchoRequest, EchoReply>("Echo", (request, _) => Task.FromResult(new EchoReply { Text = request.Text, Payload = request.Payload }))
@@ -53,6 +62,16 @@ public sealed class EchoService
             }
 
             throw new MirrorException((Errno)request.Errno, request.Text);
+        })
+        .ServerStreaming<EchoRequest, EchoReply>("StreamUntilBlocked", async (request, writer, context) =>
+        {
+            for (var i = 0; i < request.Count; i++)
+            {
+                await writer.WriteAsync(new EchoReply { Index = i, Payload = request.Payload });
+                Interlocked.Increment(ref written);
+            }
+
+            WroteAll.TrySetResult();
         })
         .ServerStreaming<EchoRequest, EchoReply>("StreamForever", async (request, writer, context) =>
         {

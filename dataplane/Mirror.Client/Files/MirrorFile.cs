@@ -1,0 +1,387 @@
+using System.Buffers;
+using Mirror.Client.Metadata;
+using Mirror.Client.Mirrors;
+using Mirror.Client.Targets;
+using Mirror.Core;
+using Mirror.Core.Errors;
+using Mirror.Core.Layouts;
+using Mirror.Protocol.Mds;
+using MdsSetAttrRequest = Mirror.Protocol.Mds.SetAttrRequest;
+
+namespace Mirror.Client.Files;
+
+/// <summary>
+/// An open regular file. Delayed-write FLR (flr-overview "Synchronization Model", IWM §1.1): the first
+/// modification through a handle sends a write intent, after which the MDS has made every mirror but
+/// the primary STALE, and writes go to <see cref="WriteTargets"/> only.
+///
+/// Write-behind: <see cref="WriteAsync"/> copies the data into a pooled buffer and returns once the OST
+/// write is started; up to <see cref="MirrorClientOptions.MaxWritesInFlight"/> writes stay in flight.
+/// As with buffered IO, a failed write surfaces on the next write, fsync or close of this handle, and
+/// stays reported (sticky) until the handle is closed. Overlapping writes are ordered (a write waits for
+/// in-flight writes it overlaps), and reads wait for overlapping writes (read-your-writes).
+///
+/// Size: the MDS keeps a lazy size; the handle reports the end of its completed writes at fsync/close
+/// and every <see cref="MirrorClientOptions.SizeUpdateBytes"/> of growth (close-to-open consistency).
+/// </summary>
+public sealed class MirrorFile : IAsyncDisposable
+{
+    private readonly MirrorClient client;
+    private readonly SemaphoreSlim window;
+    private readonly SemaphoreSlim layoutLock = new(1, 1);
+    private readonly Dictionary<long, InflightWrite> inflight = [];
+    private readonly HashSet<int> ostsWritten = [];
+    private FileLayout layout;
+    private long nextWriteId;
+    private bool writeIntentSent;
+    private bool modified;
+    private bool closed;
+    private Exception? pendingError;
+    private ulong size;
+    private ulong completedEnd;
+    private ulong reportedSize;
+
+    internal MirrorFile(MirrorClient client, string path, FileAttr attr, FileLayout layout)
+    {
+        this.client = client;
+        Path = path;
+        Fid = attr.Fid;
+        Attr = attr;
+        this.layout = layout;
+        size = attr.Size;
+        reportedSize = attr.Size;
+        window = new SemaphoreSlim(Math.Max(1, client.Options.MaxWritesInFlight));
+    }
+
+    public string Path { get; }
+
+    public Fid Fid { get; }
+
+    /// <summary>Attributes as of open.</summary>
+    public FileAttr Attr { get; }
+
+    /// <summary>True when <see cref="MirrorClient.CreateAsync"/> made the file (false: it existed).</summary>
+    public bool Created { get; init; }
+
+    /// <summary>The layout this handle holds (refreshed on ESTALE and by the write intent).</summary>
+    public FileLayout Layout => Volatile.Read(ref layout);
+
+    /// <summary>The file size as this handle knows it: the size at open, grown by its writes, set by its truncates.</summary>
+    public ulong Size
+    {
+        get { lock (inflight) { return size; } }
+    }
+
+    /// <summary>Reads up to <paramref name="buffer"/>.Length bytes at <paramref name="offset"/>; fewer only at end of file.</summary>
+    public async Task<int> ReadAsync(ulong offset, Memory<byte> buffer, CancellationToken ct = default)
+    {
+        ThrowIfClosed();
+        await WaitForOverlapsAsync(offset, offset + (ulong)buffer.Length);
+        var fileSize = Size;
+        if (offset >= fileSize || buffer.Length == 0)
+        {
+            return 0;
+        }
+
+        var n = (int)Math.Min((ulong)buffer.Length, fileSize - offset);
+        for (var attempt = 0; ; attempt++)
+        {
+            var held = Layout;
+            try
+            {
+                await client.Reader.ReadAsync(Fid, held, offset, buffer[..n], ct);
+                return n;
+            }
+            catch (MirrorException e) when (e.Errno == Errno.ESTALE && attempt == 0)
+            {
+                await RefreshLayoutAsync(held.Generation, forWrite: false, ct);
+            }
+        }
+    }
+
+    /// <summary>Queues a write of <paramref name="data"/> at <paramref name="offset"/> (write-behind, see the class comment).</summary>
+    public async Task WriteAsync(ulong offset, ReadOnlyMemory<byte> data, CancellationToken ct = default)
+    {
+        ThrowIfClosed();
+        ThrowPendingError();
+        if (data.Length == 0)
+        {
+            return;
+        }
+
+        await EnsureWriteIntentAsync(ct);
+        var end = offset + (ulong)data.Length;
+        await WaitForOverlapsAsync(offset, end);
+        await window.WaitAsync(ct);
+        var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(buffer);
+        var entry = new InflightWrite(offset, end);
+        long id;
+        lock (inflight)
+        {
+            id = nextWriteId++;
+            inflight.Add(id, entry);
+            size = Math.Max(size, end);
+            modified = true;
+        }
+
+        _ = RunWriteAsync(id, entry, buffer, data.Length);
+
+        ulong grown;
+        lock (inflight)
+        {
+            grown = completedEnd > reportedSize ? completedEnd - reportedSize : 0;
+        }
+
+        if (grown >= client.Options.SizeUpdateBytes)
+        {
+            await ReportSizeAsync(ct);
+        }
+    }
+
+    /// <summary>Truncates (or extends) the file: every stripe object of the written mirror(s) to its size, then the MDS size.</summary>
+    public async Task TruncateAsync(ulong newSize, CancellationToken ct = default)
+    {
+        ThrowIfClosed();
+        await DrainAsync();
+        ThrowPendingError();
+        await EnsureWriteIntentAsync(ct);
+        await ModifyMirrorsAsync((held, mirrors) => client.Writer.TruncateAsync(Fid, held.Generation, mirrors, newSize, ct), ct);
+        await client.Mds.SetAttrAsync(
+            new MdsSetAttrRequest
+            {
+                Fid = Fid.ToMsg(),
+                Valid = (uint)(SetAttrValid.SetattrSize | SetAttrValid.SetattrMtime),
+                Size = newSize,
+                MtimeNs = FileAttr.ToNs(DateTimeOffset.UtcNow),
+            },
+            ct);
+        lock (inflight)
+        {
+            size = newSize;
+            completedEnd = newSize;
+            reportedSize = newSize;
+        }
+    }
+
+    /// <summary>Waits for in-flight writes, commits them on every OST written (OST Sync) and reports the size.</summary>
+    public async Task FsyncAsync(CancellationToken ct = default)
+    {
+        ThrowIfClosed();
+        await DrainAsync();
+        ThrowPendingError();
+        int[] osts;
+        lock (inflight)
+        {
+            osts = ostsWritten.ToArray();
+            ostsWritten.Clear();
+        }
+
+        await Task.WhenAll(osts.Select(o => client.Targets.Get(o).SyncIfNeededAsync(ct)));
+        await ReportSizeAsync(ct);
+    }
+
+    /// <summary>Flushes the write-behind window and reports the size (close-to-open); throws a write error not yet reported.</summary>
+    public async Task CloseAsync(CancellationToken ct = default)
+    {
+        if (closed)
+        {
+            return;
+        }
+
+        await DrainAsync();
+        closed = true;
+        try
+        {
+            ThrowPendingError();
+            await ReportSizeAsync(ct);
+        }
+        finally
+        {
+            window.Dispose();
+            layoutLock.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await CloseAsync();
+
+    private async Task RunWriteAsync(long id, InflightWrite entry, byte[] buffer, int length)
+    {
+        try
+        {
+            await ModifyMirrorsAsync((held, mirrors) => client.Writer.WriteAsync(Fid, held.Generation, mirrors, entry.Start, buffer.AsMemory(0, length)), CancellationToken.None);
+            lock (inflight)
+            {
+                completedEnd = Math.Max(completedEnd, entry.End);
+            }
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref pendingError, e, null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            lock (inflight)
+            {
+                inflight.Remove(id);
+            }
+
+            window.Release();
+            entry.Done.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Applies one modification to <see cref="WriteTargets.For"/> of the held layout. ESTALE (the OST saw a
+    /// newer layout generation) refetches the layout through a new write intent and retries once.
+    /// In delayed-write mode there is one target, so any mirror error fails the operation.
+    /// </summary>
+    private async Task ModifyMirrorsAsync(Func<FileLayout, IReadOnlyList<LayoutMirror>, Task<MirrorWriteResult>> modify, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var held = Layout;
+            var result = await modify(held, WriteTargets.For(held));
+            lock (inflight)
+            {
+                ostsWritten.UnionWith(result.OstsTouched);
+            }
+
+            if (result.Errors.IsEmpty)
+            {
+                return;
+            }
+
+            var errors = result.Errors.Errors;
+            if (attempt == 0 && errors.Any(e => e.Errno == Errno.ESTALE))
+            {
+                await RefreshLayoutAsync(held.Generation, forWrite: true, ct);
+                continue;
+            }
+
+            var first = errors.First();
+            throw new MirrorException(first.Errno, $"{Path}: mirror {first.MirrorId}: {first.Message}");
+        }
+    }
+
+    private async Task EnsureWriteIntentAsync(CancellationToken ct)
+    {
+        if (Volatile.Read(ref writeIntentSent))
+        {
+            return;
+        }
+
+        await layoutLock.WaitAsync(ct);
+        try
+        {
+            if (!writeIntentSent)
+            {
+                var reply = await MirrorClient.WithPath(Path, () => client.Mds.LayoutIntentAsync(Fid, LayoutIntentOp.IntentWrite, ct));
+                Volatile.Write(ref layout, reply.Layout);
+                Volatile.Write(ref writeIntentSent, true);
+            }
+        }
+        finally
+        {
+            layoutLock.Release();
+        }
+    }
+
+    private async Task RefreshLayoutAsync(uint staleGeneration, bool forWrite, CancellationToken ct)
+    {
+        await layoutLock.WaitAsync(ct);
+        try
+        {
+            if (Layout.Generation != staleGeneration)
+            {
+                return;
+            }
+
+            var reply = forWrite || writeIntentSent
+                ? await client.Mds.LayoutIntentAsync(Fid, LayoutIntentOp.IntentWrite, ct)
+                : await client.Mds.GetLayoutAsync(Fid, ct);
+            Volatile.Write(ref layout, reply.Layout);
+        }
+        finally
+        {
+            layoutLock.Release();
+        }
+    }
+
+    private async Task ReportSizeAsync(CancellationToken ct)
+    {
+        ulong end;
+        lock (inflight)
+        {
+            if (!modified)
+            {
+                return;
+            }
+
+            end = completedEnd;
+        }
+
+        await client.Mds.UpdateSizeAsync(Fid, end, DateTimeOffset.UtcNow, ct);
+        lock (inflight)
+        {
+            reportedSize = Math.Max(reportedSize, end);
+            modified = inflight.Count != 0;
+        }
+    }
+
+    private Task WaitForOverlapsAsync(ulong start, ulong end)
+    {
+        Task[] overlapping;
+        lock (inflight)
+        {
+            if (inflight.Count == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            overlapping = inflight.Values.Where(w => w.Start < end && start < w.End).Select(w => (Task)w.Done.Task).ToArray();
+        }
+
+        return overlapping.Length == 0 ? Task.CompletedTask : Task.WhenAll(overlapping);
+    }
+
+    private Task DrainAsync()
+    {
+        Task[] all;
+        lock (inflight)
+        {
+            all = inflight.Values.Select(w => (Task)w.Done.Task).ToArray();
+        }
+
+        return Task.WhenAll(all);
+    }
+
+    private void ThrowPendingError()
+    {
+        var error = Volatile.Read(ref pendingError);
+        if (error is not null)
+        {
+            throw error is MirrorException m
+                ? new MirrorException(m.Errno, $"an earlier write failed: {m.Message}", m)
+                : new MirrorException(Errno.EIO, $"{Path}: an earlier write failed: {error.Message}", error);
+        }
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (closed)
+        {
+            throw new MirrorException(Errno.EBADF, $"{Path}: the handle is closed");
+        }
+    }
+
+    private sealed class InflightWrite(ulong start, ulong end)
+    {
+        public ulong Start { get; } = start;
+
+        public ulong End { get; } = end;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

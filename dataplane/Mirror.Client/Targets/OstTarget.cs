@@ -1,0 +1,259 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Mirror.Client.Metadata;
+using Mirror.Core;
+using Mirror.Core.Errors;
+using Mirror.Protocol;
+using Mirror.Protocol.Ost;
+using Mirror.Rpc;
+using OstConnectReply = Mirror.Protocol.Ost.ConnectReply;
+using OstConnectRequest = Mirror.Protocol.Ost.ConnectRequest;
+using OstSetAttrRequest = Mirror.Protocol.Ost.SetAttrRequest;
+
+namespace Mirror.Client.Targets;
+
+/// <summary>
+/// The connection to one OST (ARCHITECTURE §2 Targets). Connects lazily; when a call fails as
+/// unreachable it asks the MDS for the OST's current address (it may have restarted on a new port),
+/// reconnects and retries the call once, so a dead OST fails within two short call timeouts.
+/// Every call here is idempotent on the OST (writes carry absolute offsets), so the retry is safe.
+/// </summary>
+public sealed partial class OstTarget : IOstTarget, IDisposable
+{
+    private readonly Func<int, CancellationToken, Task<string?>> resolveAddress;
+    private readonly Func<string, IRpcInvoker> connect;
+    private readonly string clientUuid;
+    private readonly OstTargetOptions options;
+    private readonly ILogger logger;
+    private readonly SemaphoreSlim reconnect = new(1, 1);
+    private IRpcInvoker? rpc;
+    private int rpcVersion;
+    private ulong highestTransno;
+    private ulong lastCommitted;
+
+    public OstTarget(
+        int index,
+        string? address,
+        Func<int, CancellationToken, Task<string?>> resolveAddress,
+        Func<string, IRpcInvoker> connect,
+        string clientUuid,
+        OstTargetOptions? options = null,
+        ILogger? logger = null)
+    {
+        Index = index;
+        Address = address;
+        this.resolveAddress = resolveAddress;
+        this.connect = connect;
+        this.clientUuid = clientUuid;
+        this.options = options ?? new OstTargetOptions();
+        this.logger = logger ?? NullLogger.Instance;
+    }
+
+    public int Index { get; }
+
+    public string? Address { get; private set; }
+
+    public string BootId { get; private set; } = "";
+
+    /// <summary>
+    /// Set when the OST came back with a new boot id while this client had uncommitted writes on it:
+    /// those writes may be lost (IWM §2.2.2: the writer must treat the mirror as failed).
+    /// </summary>
+    public bool LostUncommittedWrites { get; private set; }
+
+    public ulong HighestTransno => Volatile.Read(ref highestTransno);
+
+    public ulong LastCommitted => Volatile.Read(ref lastCommitted);
+
+    public async Task<WriteReply> WriteAsync(ObjectId obj, ulong offset, ReadOnlyMemory<byte> data, uint layoutGeneration, bool sync, CancellationToken ct = default)
+    {
+        // UnsafeWrap: the bytes go to the socket without a copy; the caller keeps the buffer until the task ends.
+        var request = new WriteRequest { Object = obj, Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(data), LayoutGeneration = layoutGeneration, Sync = sync };
+        var reply = await CallAsync<WriteRequest, WriteReply>(OstMethods.Write, request, ct);
+        Track(reply.Transno, reply.LastCommitted);
+        return reply;
+    }
+
+    public Task<ReadReply> ReadAsync(ObjectId obj, ulong offset, uint length, uint layoutGeneration, CancellationToken ct = default) =>
+        CallAsync<ReadRequest, ReadReply>(OstMethods.Read, new ReadRequest { Object = obj, Offset = offset, Length = length, LayoutGeneration = layoutGeneration }, ct);
+
+    public Task<ModifyReply> PunchAsync(ObjectId obj, ulong offset, ulong length, uint layoutGeneration, CancellationToken ct = default) =>
+        ModifyAsync(OstMethods.Punch, new PunchRequest { Object = obj, Offset = offset, Length = length, LayoutGeneration = layoutGeneration }, ct);
+
+    public Task<ModifyReply> FallocateAsync(ObjectId obj, ulong offset, ulong length, uint mode, uint layoutGeneration, CancellationToken ct = default) =>
+        ModifyAsync(OstMethods.Fallocate, new FallocateRequest { Object = obj, Offset = offset, Length = length, Mode = mode, LayoutGeneration = layoutGeneration }, ct);
+
+    public Task<ModifyReply> SetAttrAsync(ObjectId obj, ulong? size, DateTimeOffset? mtime, uint layoutGeneration, CancellationToken ct = default) =>
+        ModifyAsync(OstMethods.SetAttr, new OstSetAttrRequest
+        {
+            Object = obj,
+            SetSize = size.HasValue,
+            Size = size ?? 0,
+            SetMtime = mtime.HasValue,
+            MtimeNs = mtime.HasValue ? FileAttr.ToNs(mtime.Value) : 0,
+            LayoutGeneration = layoutGeneration,
+        }, ct);
+
+    public Task<GetAttrReply> GetAttrAsync(ObjectId obj, CancellationToken ct = default) =>
+        CallAsync<GetAttrRequest, GetAttrReply>(OstMethods.GetAttr, new GetAttrRequest { Object = obj }, ct);
+
+    public async Task<ulong> SyncAsync(CancellationToken ct = default)
+    {
+        var reply = await CallAsync<SyncRequest, SyncReply>(OstMethods.Sync, new SyncRequest(), ct, options.SyncTimeout);
+        Track(0, reply.LastCommitted);
+        return reply.LastCommitted;
+    }
+
+    public Task<ModifyReply> DestroyFileAsync(Fid fid, CancellationToken ct = default) =>
+        ModifyAsync(OstMethods.DestroyFile, new DestroyFileRequest { Fid = fid.ToMsg() }, ct);
+
+    public void Dispose()
+    {
+        rpc?.Dispose();
+        reconnect.Dispose();
+    }
+
+    private async Task<ModifyReply> ModifyAsync<TReq>(string method, TReq request, CancellationToken ct)
+        where TReq : IMessage<TReq>
+    {
+        var reply = await CallAsync<TReq, ModifyReply>(method, request, ct);
+        Track(reply.Transno, reply.LastCommitted);
+        return reply;
+    }
+
+    private void Track(ulong transno, ulong committed)
+    {
+        InterlockedMax(ref highestTransno, transno);
+        InterlockedMax(ref lastCommitted, committed);
+    }
+
+    private static void InterlockedMax(ref ulong field, ulong value)
+    {
+        var current = Volatile.Read(ref field);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref field, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    private async Task<TResp> CallAsync<TReq, TResp>(string method, TReq request, CancellationToken ct, TimeSpan? timeout = null)
+        where TReq : IMessage<TReq>
+        where TResp : IMessage<TResp>, new()
+    {
+        var callOptions = new CallOptions(timeout ?? options.CallTimeout, ct);
+        var (channel, version) = await ChannelAsync(ct);
+        try
+        {
+            return await channel.UnaryAsync<TReq, TResp>(method, request, callOptions);
+        }
+        catch (RpcException e) when (RpcErrors.IsUnreachable(e) && !ct.IsCancellationRequested)
+        {
+            LogUnreachable(Index, Address, e.Message);
+            (channel, _) = await ReconnectAsync(version, ct);
+            try
+            {
+                return await channel.UnaryAsync<TReq, TResp>(method, request, callOptions);
+            }
+            catch (RpcException again)
+            {
+                throw Fail(again, method);
+            }
+        }
+        catch (RpcException e)
+        {
+            throw Fail(e, method);
+        }
+    }
+
+    private MirrorException Fail(RpcException e, string method) =>
+        new(e.Errno, $"OST{Index} ({Address ?? "no address"}) {method.Split('/')[^1]}: {e.Message}", e);
+
+    private async Task<(IRpcInvoker Channel, int Version)> ChannelAsync(CancellationToken ct)
+    {
+        var current = rpc;
+        if (current is not null)
+        {
+            return (current, Volatile.Read(ref rpcVersion));
+        }
+
+        return await ReconnectAsync(-1, ct);
+    }
+
+    /// <summary>
+    /// Replaces the channel seen at <paramref name="failedVersion"/> (-1: none yet). Concurrent callers
+    /// that failed on the same channel reconnect once.
+    /// </summary>
+    private async Task<(IRpcInvoker Channel, int Version)> ReconnectAsync(int failedVersion, CancellationToken ct)
+    {
+        await reconnect.WaitAsync(ct);
+        try
+        {
+            if (rpc is not null && rpcVersion != failedVersion)
+            {
+                return (rpc, rpcVersion);
+            }
+
+            if (failedVersion >= 0 || Address is null)
+            {
+                Address = await resolveAddress(Index, ct) ?? Address;
+            }
+
+            if (Address is null)
+            {
+                throw new MirrorException(Errno.EHOSTUNREACH, $"OST{Index} is not registered with the MDS");
+            }
+
+            var fresh = connect(Address);
+            OstConnectReply reply;
+            try
+            {
+                reply = await fresh.UnaryAsync<OstConnectRequest, OstConnectReply>(
+                    OstMethods.Connect, new OstConnectRequest { ClientUuid = clientUuid }, new CallOptions(options.CallTimeout, ct));
+            }
+            catch (RpcException e)
+            {
+                fresh.Dispose();
+                throw Fail(e, OstMethods.Connect);
+            }
+
+            if (BootId.Length != 0 && BootId != reply.BootId && HighestTransno > Math.Max(LastCommitted, reply.LastCommitted))
+            {
+                LostUncommittedWrites = true;
+                LogRebootLostWrites(Index, HighestTransno, reply.LastCommitted);
+            }
+
+            BootId = reply.BootId;
+            Track(0, reply.LastCommitted);
+            var old = rpc;
+            rpc = fresh;
+            rpcVersion++;
+            old?.Dispose();
+            return (fresh, rpcVersion);
+        }
+        finally
+        {
+            reconnect.Release();
+        }
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "OST{OstIndex} at {Address} unreachable ({Reason}); refreshing its address")]
+    private partial void LogUnreachable(int ostIndex, string? address, string reason);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "OST{OstIndex} restarted with writes up to transno {Transno} uncommitted (its last_committed {LastCommitted})")]
+    private partial void LogRebootLostWrites(int ostIndex, ulong transno, ulong lastCommitted);
+}
+
+/// <summary>Per-call timeouts: short, so a dead OST fails fast and reads move to another mirror (IWM §2.3.3.1).</summary>
+public sealed record OstTargetOptions
+{
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan SyncTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

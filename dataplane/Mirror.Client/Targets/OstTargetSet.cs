@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Mirror.Client.Metadata;
+
+namespace Mirror.Client.Targets;
+
+/// <summary>
+/// The client's OST connections by index, created on first use from the MDS's OST registry
+/// (<see cref="MdsClient.ListOstsAsync"/>). The registry is re-read when a target asks for a fresh
+/// address, at most once per <see cref="RefreshInterval"/> so many failing calls cost one MDS call.
+/// </summary>
+public sealed class OstTargetSet : IOstTargetSet, IDisposable
+{
+    private readonly MdsClient mds;
+    private readonly Func<string, IRpcInvoker> connect;
+    private readonly string clientUuid;
+    private readonly OstTargetOptions options;
+    private readonly ILogger? logger;
+    private readonly ConcurrentDictionary<int, OstTarget> targets = new();
+    private readonly SemaphoreSlim refreshLock = new(1, 1);
+    private Dictionary<int, string> addresses = [];
+    private DateTime refreshedAt = DateTime.MinValue;
+
+    public OstTargetSet(MdsClient mds, Func<string, IRpcInvoker> connect, string clientUuid, OstTargetOptions? options = null, ILogger? logger = null)
+    {
+        this.mds = mds;
+        this.connect = connect;
+        this.clientUuid = clientUuid;
+        this.options = options ?? new OstTargetOptions();
+        this.logger = logger;
+    }
+
+    public TimeSpan RefreshInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public IReadOnlyCollection<OstTarget> Connected => targets.Values.ToArray();
+
+    public IOstTarget Get(int ostIndex) => targets.GetOrAdd(ostIndex, i =>
+    {
+        addresses.TryGetValue(i, out var address);
+        return new OstTarget(i, address, ResolveAsync, connect, clientUuid, options, logger);
+    });
+
+    /// <summary>Reads the registry now (at connect time, so first calls need no extra round trip).</summary>
+    public async Task RefreshAsync(CancellationToken ct = default)
+    {
+        var osts = await mds.ListOstsAsync(ct);
+        addresses = osts.ToDictionary(o => (int)o.Index, o => o.Address);
+        refreshedAt = DateTime.UtcNow;
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in targets.Values)
+        {
+            t.Dispose();
+        }
+
+        refreshLock.Dispose();
+    }
+
+    private async Task<string?> ResolveAsync(int index, CancellationToken ct)
+    {
+        await refreshLock.WaitAsync(ct);
+        try
+        {
+            if (DateTime.UtcNow - refreshedAt >= RefreshInterval)
+            {
+                await RefreshAsync(ct);
+            }
+
+            return addresses.GetValueOrDefault(index);
+        }
+        finally
+        {
+            refreshLock.Release();
+        }
+    }
+}

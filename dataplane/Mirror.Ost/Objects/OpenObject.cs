@@ -1,0 +1,108 @@
+using Microsoft.Win32.SafeHandles;
+using Mirror.Core.Errors;
+using Mirror.Ost.Commit;
+
+namespace Mirror.Ost.Objects;
+
+/// <summary>
+/// An open object file, shared by concurrent operations, the handle cache and the commit batch that
+/// still has to fsync it. Reference counted: the descriptor is closed when the last holder lets go,
+/// so evicting a dirty object from the cache never loses its fsync (ARCHITECTURE §2, OST).
+/// </summary>
+internal sealed class OpenObject : IDurableItem
+{
+    /// <summary>The xattr that persists the highest layout generation seen (IWM §2.2.4, ff_layout_version).</summary>
+    public const string LayoutGenerationXattr = "user.mirror.layout_gen";
+
+    private readonly object generationLock = new();
+    private int references = 1;
+    private uint layoutGeneration;
+
+    // Set by setattr/generation changes so the commit uses fsync instead of fdatasync; cleared by the
+    // commit before it flushes, so a change racing the flush marks it again for the next batch.
+    private volatile bool metadataDirty;
+
+    public OpenObject(ObjectKey key, string path, SafeFileHandle handle)
+    {
+        Key = key;
+        Path = path;
+        Handle = handle;
+        layoutGeneration = LinuxSyscalls.GetUInt32Xattr(handle, LayoutGenerationXattr, key.ToString()) ?? 0;
+    }
+
+    public ObjectKey Key { get; }
+
+    public string Path { get; }
+
+    public SafeFileHandle Handle { get; }
+
+    public uint LayoutGeneration
+    {
+        get
+        {
+            lock (generationLock)
+            {
+                return layoutGeneration;
+            }
+        }
+    }
+
+    /// <summary>Takes one more reference; only called while the caller already holds one (or under the cache lock).</summary>
+    public void Retain() => Interlocked.Increment(ref references);
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref references) == 0)
+        {
+            Handle.Dispose();
+        }
+    }
+
+    public void MarkMetadataDirty() => metadataDirty = true;
+
+    /// <summary>
+    /// Refuses a generation lower than the highest seen (ESTALE) and, for a modifying call, records a
+    /// higher one durably with the object. Generation 0 means "unknown/admin" and is not checked.
+    /// </summary>
+    public void CheckLayoutGeneration(uint generation, bool record)
+    {
+        if (generation == 0)
+        {
+            return;
+        }
+
+        lock (generationLock)
+        {
+            if (generation < layoutGeneration)
+            {
+                throw new MirrorException(Errno.ESTALE, $"object {Key}: layout generation {generation} < {layoutGeneration} already seen");
+            }
+
+            if (record && generation > layoutGeneration)
+            {
+                LinuxSyscalls.SetUInt32Xattr(Handle, LayoutGenerationXattr, generation, Key.ToString());
+                layoutGeneration = generation;
+                metadataDirty = true;
+            }
+        }
+    }
+
+    void IDurableItem.MakeDurable()
+    {
+        var metadata = metadataDirty;
+        metadataDirty = false;
+        try
+        {
+            LinuxSyscalls.Flush(Handle, metadata, $"object {Key}");
+        }
+        catch
+        {
+            metadataDirty |= metadata;
+            throw;
+        }
+    }
+
+    void IDurableItem.Retain() => Retain();
+
+    void IDurableItem.Release() => Release();
+}
