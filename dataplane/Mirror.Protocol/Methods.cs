@@ -34,6 +34,16 @@ public static class MdsMethods
     public const string RegisterOst = "/mirror.mds.Mds/RegisterOst";         // RegisterOstRequest → Empty (also the OST heartbeat)
     public const string ListOsts = "/mirror.mds.Mds/ListOsts";               // Empty → ListOstsReply
     public const string SetFault = "/mirror.mds.Mds/SetFault";               // SetFaultRequest → SetFaultReply
+
+    // Immediate Write Mirroring (design §2.2): locks, callbacks, leases, epochs.
+    public const string LockEnqueue = "/mirror.mds.Mds/LockEnqueue";         // LockEnqueueRequest → LockEnqueueReply
+    public const string LockCancel = "/mirror.mds.Mds/LockCancel";           // LockCancelRequest → Empty
+    public const string Callbacks = "/mirror.mds.Mds/Callbacks";             // CallbacksRequest → stream LockCallback (server streaming)
+    public const string Ping = "/mirror.mds.Mds/Ping";                       // PingRequest → PingReply
+    public const string LockReplay = "/mirror.mds.Mds/LockReplay";           // LockReplayRequest → LockReplayReply
+    public const string SetMirrorFlags = "/mirror.mds.Mds/SetMirrorFlags";   // SetMirrorFlagsRequest → LayoutReply
+    public const string ListEpochs = "/mirror.mds.Mds/ListEpochs";           // Empty → ListEpochsReply
+    public const string EvictClient = "/mirror.mds.Mds/EvictClient";         // EvictClientRequest → Empty
 }
 
 /// <summary>Full gRPC method paths of the OST service ("mirror.ost.Ost").</summary>

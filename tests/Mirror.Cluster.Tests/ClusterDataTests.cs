@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Mirror.Cluster.Tests.Harness;
+using Mirror.Protocol;
 using Mirror.Protocol.Mds;
 using Mirror.Rpc;
 
@@ -62,12 +63,29 @@ public sealed class ClusterDataTests : IAsyncLifetime
         Assert.Empty(preferred.Osts.Intersect(other.Osts));
         Assert.Equal(expected, await GetAsync("/big"));
 
-        // The read starts, then the OSTs of the mirror it reads first die under it.
+        // Slow the first Read on each OST of the preferred mirror, start the read, and kill those OSTs once
+        // the reader is connected to them: the kill lands in the middle of the read.
+        var victims = preferred.Osts.Select(i => cluster.Status[$"ost-{i}"]).ToList();
+        var connectedBefore = victims.ToDictionary(v => v.Name, v => TcpConnections.AcceptedOn(TcpConnections.Port(v.Address)));
+        foreach (var victim in victims)
+        {
+            await SetFaultAsync(victim.Address, "ost.read", "delay:5000");
+        }
+
         var output = Path.Combine(work, "read-during-kill");
         var reading = cluster.RunCtlAsync("get", "/big", output);
-        foreach (var ost in preferred.Osts)
+        await Wait.UntilAsync(
+            () => reading.IsCompleted || victims.Any(v => TcpConnections.AcceptedOn(TcpConnections.Port(v.Address)) > connectedBefore[v.Name]),
+            TimeSpan.FromSeconds(60),
+            "the reader to connect to the preferred mirror's OST");
+        if (reading.IsCompleted)
         {
-            await cluster.KillAsync($"ost-{ost}");
+            Assert.Fail($"the read finished before the kill: {await reading}");
+        }
+
+        foreach (var victim in victims)
+        {
+            await cluster.KillAsync(victim.Name);
         }
 
         var read = await reading;
@@ -121,6 +139,13 @@ public sealed class ClusterDataTests : IAsyncLifetime
         return path;
     }
 
+    private async Task SetFaultAsync(string ostAddress, string point, string action)
+    {
+        using var channel = RpcChannel.ForAddress(ostAddress, cluster.Token);
+        await channel.UnaryAsync<SetFaultRequest, SetFaultReply>(
+            OstMethods.SetFault, new SetFaultRequest { Name = point, Action = action }, new CallOptions(Timeout: TimeSpan.FromSeconds(10)));
+    }
+
     private async Task<List<string>> ReadChangelogAsync()
     {
         using var channel = RpcChannel.ForAddress(cluster.MdsAddress, cluster.Token);
@@ -129,7 +154,7 @@ public sealed class ClusterDataTests : IAsyncLifetime
         while (true)
         {
             var reply = await channel.UnaryAsync<ChangelogReadRequest, ChangelogReadReply>(
-                Protocol.MdsMethods.ChangelogRead, new ChangelogReadRequest { AfterIndex = after, MaxRecords = 1000 }, new CallOptions(Timeout: TimeSpan.FromSeconds(10)));
+                MdsMethods.ChangelogRead, new ChangelogReadRequest { AfterIndex = after, MaxRecords = 1000 }, new CallOptions(Timeout: TimeSpan.FromSeconds(10)));
             if (reply.Records.Count == 0)
             {
                 return records;

@@ -78,6 +78,30 @@ public sealed class LocalLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartOnAPortTakenMeanwhile_FailsFastWithTheEndOfTheLog()
+    {
+        var before = cluster.Status["ost-3"];
+        Assert.Equal(0, (await cluster.RunCtlAsync("local", "stop", "ost-3")).Exit);
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, TcpConnections.Port(before.Address));
+        squatter.Start();
+
+        var started = DateTime.UtcNow;
+        var start = await cluster.RunCtlAsync("local", "start", "ost-3");
+
+        Assert.True(start.Exit == 1, start.ToString());
+        Assert.Contains("ost-3 exited with code", start.Stderr);
+        Assert.Contains(before.Log, start.Stderr);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(50), "a child that dies must not be waited for until the ready deadline");
+        var (exit, status) = await cluster.RefreshAsync();
+        Assert.Equal(3, exit);
+        Assert.False(status["ost-3"].Running);
+
+        squatter.Stop();
+        await cluster.StartAsync("ost-3");
+        Assert.Equal(before.Address, cluster.Status["ost-3"].Address);
+    }
+
+    [Fact]
     public async Task Down_LeavesNoProcessAndKeepsTheData()
     {
         var before = cluster.Status;

@@ -34,6 +34,8 @@ public sealed class NamespaceTests
         Assert.Equal("f", link.Attr.SymlinkTarget);
         Assert.Equal(1ul, link.Attr.Size);
 
+        Assert.Equal(Root, (await mds.Service.Lookup(new LookupRequest { Parent = dir.Attr.Fid, Name = ".." })).Fid);
+        Assert.Equal(dir.Attr.Fid, (await mds.Service.Lookup(new LookupRequest { Parent = dir.Attr.Fid, Name = "." })).Fid);
         var looked = await mds.Service.Lookup(new LookupRequest { Parent = dir.Attr.Fid, Name = "f" });
         Assert.Equal(file.Attr.Fid, looked.Fid);
         Assert.Equal(file.Attr.Fid, (await mds.Service.ResolvePath(new PathRequest { Path = "/a/f" })).Fid);
@@ -52,6 +54,8 @@ public sealed class NamespaceTests
         var notDir = await Fails(Errno.ENOTDIR, () => mds.Service.ResolvePath(new PathRequest { Path = "/f/y" }));
         Assert.Contains("'/f'", notDir.Message);
         await Fails(Errno.EINVAL, () => mds.Service.ResolvePath(new PathRequest { Path = "relative" }));
+        await Fails(Errno.ENOTDIR, () => mds.Service.ResolvePath(new PathRequest { Path = "/f/" }));
+        Assert.Equal(Root, (await mds.Service.ResolvePath(new PathRequest { Path = "/" })).Fid);
     }
 
     [Theory]

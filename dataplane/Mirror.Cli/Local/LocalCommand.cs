@@ -18,12 +18,6 @@ public static class LocalCommand
     /// <returns>The process exit code.</returns>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        // Until the command table lands, mirrorctl forwards all its arguments here, "local" included.
-        if (args.Length > 0 && args[0] == "local")
-        {
-            args = args[1..];
-        }
-
         if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
         {
             (args.Length == 0 ? stderr : stdout).Write(LocalHelp.General);

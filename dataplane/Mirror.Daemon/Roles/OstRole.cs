@@ -20,6 +20,7 @@ internal sealed class OstRole : IDaemonRole
         new("--label", "L", "label goals refer to (e.g. ssd); repeatable", Repeatable: true),
         new("--failure-domain", "FD", "placement keeps mirrors of a file in different failure domains"),
         new("--listen", "HOST:PORT", "gRPC listener (default 127.0.0.1:0 = an ephemeral port)"),
+        new("--advertise", "HOST:PORT", "the address the MDS tells clients (default: the listener's own)"),
         new("--metrics-port", "N", "HTTP port for /metrics and /healthz (default 0 = ephemeral)"),
         new("--commit-interval", "MS", "how often the commit thread makes writes durable, in milliseconds"),
     ];
@@ -37,6 +38,7 @@ internal sealed class OstRole : IDaemonRole
         var labels = options.All("--label").ToArray();
         var failureDomain = options.String("--failure-domain") ?? $"ost-{index}";
         var (host, port) = options.HostPort("--listen") ?? ("127.0.0.1", 0);
+        var advertise = options.HostPort("--advertise") is { } a ? $"{a.Host}:{a.Port}" : null;
         var metricsPort = options.Int("--metrics-port", 0, 65535) ?? 0;
         var commitMs = options.Int("--commit-interval", 1, 60_000);
         return new PreparedRole(index, async (loggers, cancellationToken) =>
@@ -52,6 +54,7 @@ internal sealed class OstRole : IDaemonRole
                 FailureDomain = failureDomain,
                 ListenHost = host,
                 Port = port,
+                AdvertiseAddress = advertise,
                 MetricsPort = metricsPort,
                 Token = token,
                 CommitInterval = commitMs is { } ms ? TimeSpan.FromMilliseconds(ms) : DefaultCommitInterval,

@@ -38,6 +38,7 @@ public sealed class MdsCoreOptions
 public sealed class MdsCore : IAsyncDisposable
 {
     private readonly DataDirLock dirLock;
+    private readonly OstObjectDestroyer? ostDestroyer;
 
     private MdsCore(DataDirLock dirLock, MdsModel model, MdsCoreOptions options)
     {
@@ -48,7 +49,8 @@ public sealed class MdsCore : IAsyncDisposable
         Layouts = new LayoutOperations(model, Tree, new LayoutBuilder(model, Registry));
         Namespace = new NamespaceOperations(model, Tree, Layouts);
         Changelog = new ChangelogOperations(model);
-        Destroyer = new OrphanDestroyer(model, Registry, options.DestroyObject ?? OrphanDestroyer.OverRpc(options.Token),
+        ostDestroyer = options.DestroyObject is null ? new OstObjectDestroyer(options.Token) : null;
+        Destroyer = new OrphanDestroyer(model, Registry, options.DestroyObject ?? ostDestroyer!.DestroyAsync,
             options.LoggerFactory.CreateLogger<OrphanDestroyer>(), options.OrphanRetryDelay);
     }
 
@@ -90,6 +92,7 @@ public sealed class MdsCore : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Destroyer.DisposeAsync().ConfigureAwait(false);
+        ostDestroyer?.Dispose();
         Model.Dispose();
         dirLock.Dispose();
     }

@@ -31,6 +31,8 @@ public sealed class MdsMetrics : IDisposable
             description: "OST objects waiting to be destroyed");
     }
 
+    internal Meter Meter => meter;
+
     /// <summary>Hook for <see cref="MdsCoreOptions.OnCommitBatch"/>.</summary>
     public void RecordBatch(int mutations, double seconds)
     {

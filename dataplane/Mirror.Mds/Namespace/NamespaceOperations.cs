@@ -37,8 +37,14 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
 
     public InodeRecord Lookup(Fid parent, string name) => model.Read(() =>
     {
-        NameRules.Validate(name);
         var dir = tree.Directory(parent);
+        if (name is "." or "..")
+        {
+            // Only an NFS-exported mount asks the file system for these; the kernel resolves them otherwise.
+            return (name == "." ? dir : model.Get(dir.Parent)).Snapshot();
+        }
+
+        NameRules.Validate(name);
         return model.Get(NamespaceTree.Entry(dir, name).Fid).Snapshot();
     });
 
@@ -73,6 +79,11 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
                     ? model.Get(entry.Fid)
                     : throw new MirrorException(Errno.ENOENT, $"no '{part}' in '{(walked.Length == 0 ? "/" : walked)}' (path '{path}')");
             walked += "/" + part;
+        }
+
+        if (path.Length > 1 && path[^1] == '/' && !current.IsDirectory)
+        {
+            throw new MirrorException(Errno.ENOTDIR, $"path '{path}' ends in '/' but '{walked}' is not a directory");
         }
 
         return current.Snapshot();

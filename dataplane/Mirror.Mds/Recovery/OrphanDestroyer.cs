@@ -1,9 +1,6 @@
 using Microsoft.Extensions.Logging;
-using Mirror.Core.Errors;
 using Mirror.Mds.Layouts;
 using Mirror.Mds.Store;
-using Mirror.Protocol.Ost;
-using Mirror.Rpc;
 
 namespace Mirror.Mds.Recovery;
 
@@ -39,34 +36,6 @@ public sealed class OrphanDestroyer : IAsyncDisposable
     }
 
     public TimeSpan RetryDelay { get; }
-
-    /// <summary>The production destroyer: OstMethods.Destroy through an <see cref="RpcChannel"/> per OST.</summary>
-    public static DestroyObject OverRpc(string? token)
-    {
-        var channels = new System.Collections.Concurrent.ConcurrentDictionary<string, RpcChannel>(StringComparer.Ordinal);
-        return async (address, orphan, ct) =>
-        {
-            var channel = channels.GetOrAdd(address, a => RpcChannel.ForAddress(a, token));
-            var request = new DestroyRequest
-            {
-                Object = new ObjectId
-                {
-                    Fid = LayoutConvert.ToMsg(orphan.Object.Fid),
-                    ComponentId = orphan.Object.ComponentId,
-                    StripeIndex = (uint)orphan.Stripe,
-                },
-            };
-            try
-            {
-                await channel.UnaryAsync<DestroyRequest, ModifyReply>(Protocol.OstMethods.Destroy, request,
-                    new CallOptions(Timeout: TimeSpan.FromSeconds(10), CancellationToken: ct)).ConfigureAwait(false);
-            }
-            catch (RpcException e) when (e.Errno == Errno.ENOENT)
-            {
-                // Never written, or destroyed before a crash: either way it is gone.
-            }
-        };
-    }
 
     public void Wake() => wake.Release();
 

@@ -1,0 +1,62 @@
+using Mirror.Cluster.Tests.Harness;
+
+namespace Mirror.Cluster.Tests;
+
+/// <summary>`mirrorctl local` help and usage errors, without a cluster.</summary>
+public sealed class LocalHelpTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("local-help-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Theory]
+    [InlineData("up", "--osts")]
+    [InlineData("down", "--purge")]
+    [InlineData("status", "--json")]
+    [InlineData("start", "NAME")]
+    [InlineData("stop", "NAME")]
+    public async Task EverySubcommand_HasHelpNamingItsOptions(string command, string option)
+    {
+        var result = await Ctl("local", command, "--help");
+
+        Assert.True(result.Exit == 0, result.ToString());
+        Assert.StartsWith($"usage: mirrorctl local {command}", result.Stdout);
+        Assert.Contains(option, result.Stdout);
+        Assert.Contains("--dir DIR", result.Stdout);
+    }
+
+    [Fact]
+    public async Task LocalHelp_ListsTheCommands()
+    {
+        var result = await Ctl("local", "--help");
+
+        Assert.Equal(0, result.Exit);
+        Assert.All(new[] { "up", "down", "status", "start", "stop" }, c => Assert.Contains($"  {c}", result.Stdout));
+    }
+
+    [Theory]
+    [InlineData(new[] { "local", "sideways" }, "unknown command 'sideways'")]
+    [InlineData(new[] { "local", "up", "--osts", "0" }, "--osts '0'")]
+    [InlineData(new[] { "local", "up", "--bogus" }, "unknown option --bogus")]
+    [InlineData(new[] { "local", "stop" }, "NAME")]
+    public async Task BadInput_ExitsTwoNamingItAndCreatesNothing(string[] args, string named)
+    {
+        var result = await Ctl(args);
+
+        Assert.True(result.Exit == 2, result.ToString());
+        Assert.Contains(named, result.Stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(dir));
+    }
+
+    [Fact]
+    public async Task StatusWithoutACluster_ExitsOne()
+    {
+        var result = await Ctl("local", "status");
+
+        Assert.Equal(1, result.Exit);
+        Assert.Contains("no cluster", result.Stderr);
+    }
+
+    private Task<CtlResult> Ctl(params string[] args) =>
+        CtlRunner.RunDllAsync("mirrorctl.dll", args, new Dictionary<string, string?> { ["MIRROR_CLUSTER_DIR"] = dir });
+}
