@@ -35,7 +35,7 @@ public class CommandLineErrorTests
     [InlineData("mirror verify --only 1 /f", "mirrorctl: --only: verify compares at least two mirrors (e.g. --only 1,2)")]
     [InlineData("find / --mirror-state xx", "mirrorctl: --mirror-state: 'xx' is not a state ([^]ro, wp or sp)")]
     [InlineData("find / --type q", "mirrorctl: --type: 'q' is not a type (f, d or l)")]
-    [InlineData("mirror frobnicate /f", "mirrorctl: mirror: unknown subcommand 'frobnicate' (create, extend, split, resync, verify)")]
+    [InlineData("mirror frobnicate /f", "mirrorctl: mirror: unknown subcommand 'frobnicate' (create, extend, split, resync, verify, read)")]
     [InlineData("frobnicate", "mirrorctl: unknown command 'frobnicate' (mirrorctl --help lists the commands)")]
     [InlineData("getstripe", "mirrorctl: getstripe: missing FILE")]
     [InlineData("put /only-one", "mirrorctl: put: expected SRC and DST")]

@@ -24,6 +24,7 @@ public static class CommandTable
         new MirrorSplitCommand(),
         new MirrorResyncCommand(),
         new MirrorVerifyCommand(),
+        new MirrorReadCommand(),
         new FindCommand(),
         new GetstripeCommand(),
         new SetstripeCommand(),
@@ -35,6 +36,9 @@ public static class CommandTable
         new MkdirCommand(),
         new RmCommand(),
         new StatCommand(),
+        new ChangelogCommand(),
+        new ChangelogRegisterCommand(),
+        new ChangelogClearCommand(),
     ];
 
     private static readonly string[] GlobalOptionNames = ["--cluster", "--mds", "--token-file"];
@@ -108,8 +112,8 @@ public static class CommandTable
                     }
 
                     throw new UsageException(rest.Count == 1
-                        ? "mirror: missing subcommand (create, extend, split, resync, verify)"
-                        : $"mirror: unknown subcommand '{rest[1]}' (create, extend, split, resync, verify)");
+                        ? "mirror: missing subcommand (create, extend, split, resync, verify, read)"
+                        : $"mirror: unknown subcommand '{rest[1]}' (create, extend, split, resync, verify, read)");
                 }
 
                 throw new UsageException($"unknown command '{rest[0]}' (mirrorctl --help lists the commands)");
@@ -210,7 +214,7 @@ public static class CommandTable
 
     private static string MirrorUsage()
     {
-        var sb = new StringBuilder("usage: mirrorctl mirror create|extend|split|resync|verify ...\n\n");
+        var sb = new StringBuilder("usage: mirrorctl mirror create|extend|split|resync|verify|read ...\n\n");
         foreach (var c in Commands.Where(c => c.Name.StartsWith("mirror ", StringComparison.Ordinal)))
         {
             sb.Append($"  {c.Name,-15} {c.Summary}\n");

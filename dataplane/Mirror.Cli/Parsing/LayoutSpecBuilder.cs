@@ -84,7 +84,9 @@ public sealed class LayoutSpecBuilder(bool requireMirrorOption, string commandNa
                 }
                 else
                 {
-                    group.Components.Add(new ComponentBuilder { End = end });
+                    // lfs setstripe_args_init_inherit: a new component keeps the previous one's stripe size,
+                    // stripe count and pool unless its own options change them.
+                    group.Components.Add(new ComponentBuilder { End = end, StripeCount = component.StripeCount, StripeSize = component.StripeSize, Pool = component.Pool });
                 }
 
                 break;

@@ -1,0 +1,123 @@
+using System.Text.Json;
+
+namespace Mirror.Cluster.Tests.Harness;
+
+/// <summary>
+/// What the acceptance tests look at through real mirrorctl processes: layouts (`getstripe --json`), one
+/// mirror's bytes (`mirror read --mirror-id`), the namespace (`ls -l`) and the changelog (`changelog --json`).
+/// Local files go to a temp folder deleted on Dispose.
+/// </summary>
+public sealed class ClusterProbe(LocalCluster cluster) : IDisposable
+{
+    private readonly string work = Directory.CreateTempSubdirectory("cluster-probe-").FullName;
+
+    public LocalCluster Cluster => cluster;
+
+    /// <summary>mirrorctl that must exit 0; the failure message carries its output and the daemon logs.</summary>
+    public async Task<CtlResult> Ctl(params string[] args)
+    {
+        var result = await cluster.RunCtlAsync(args);
+        if (result.Exit != 0)
+        {
+            throw new InvalidOperationException($"mirrorctl {string.Join(' ', args)} failed: {result}\n{cluster.Logs()}");
+        }
+
+        return result;
+    }
+
+    /// <summary>mirrorctl that must fail: returns its result for the message checks.</summary>
+    public async Task<CtlResult> CtlFails(params string[] args)
+    {
+        var result = await cluster.RunCtlAsync(args);
+        Assert.True(result.Exit != 0, $"mirrorctl {string.Join(' ', args)} should have failed: {result}");
+        return result;
+    }
+
+    public async Task<JsonElement> Layout(string path) =>
+        JsonDocument.Parse((await Ctl("getstripe", "--json", path)).Stdout).RootElement.Clone();
+
+    /// <summary>getstripe --json of several files in one process: path → layout.</summary>
+    public async Task<Dictionary<string, JsonElement>> Layouts(IReadOnlyCollection<string> paths)
+    {
+        if (paths.Count == 0)
+        {
+            return [];
+        }
+
+        var root = JsonDocument.Parse((await Ctl(["getstripe", "--json", .. paths])).Stdout).RootElement.Clone();
+        var layouts = root.ValueKind == JsonValueKind.Array ? root.EnumerateArray().ToList() : [root];
+        return layouts.ToDictionary(l => l.GetProperty("path").GetString()!);
+    }
+
+    public static JsonElement Mirror(JsonElement layout, int id) =>
+        layout.GetProperty("mirrors").EnumerateArray().Single(m => m.GetProperty("mirror_id").GetInt32() == id);
+
+    public static int[] MirrorIds(JsonElement layout) =>
+        [.. layout.GetProperty("mirrors").EnumerateArray().Select(m => m.GetProperty("mirror_id").GetInt32())];
+
+    public static bool Stale(JsonElement layout, int id) => Mirror(layout, id).GetProperty("stale").GetBoolean();
+
+    public static JsonElement Component(JsonElement layout, int mirrorId, int index) =>
+        Mirror(layout, mirrorId).GetProperty("components")[index];
+
+    public static int[] Osts(JsonElement mirror) =>
+        [.. mirror.GetProperty("components").EnumerateArray().SelectMany(c => c.GetProperty("osts").EnumerateArray().Select(o => o.GetInt32())).Distinct().Order()];
+
+    /// <summary>`mirror read --mirror-id ID -o LOCAL PATH`: the mirror's bytes and what it said on stderr.</summary>
+    public async Task<(byte[] Bytes, string Stderr)> MirrorBytes(string path, int mirrorId)
+    {
+        var local = Path.Combine(work, "mirror-" + Guid.NewGuid().ToString("N"));
+        var result = await Ctl("mirror", "read", "--mirror-id", mirrorId.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", local, path);
+        return (await File.ReadAllBytesAsync(local), result.Stderr);
+    }
+
+    /// <summary>A local file of <paramref name="bytes"/> seeded random bytes.</summary>
+    public string LocalFile(int bytes, int seed, out byte[] data)
+    {
+        data = new byte[bytes];
+        new Random(seed).NextBytes(data);
+        var path = Path.Combine(work, $"data-{seed}-{bytes}");
+        File.WriteAllBytes(path, data);
+        return path;
+    }
+
+    public async Task<bool> Exists(string path) => (await cluster.RunCtlAsync("stat", path)).Exit == 0;
+
+    /// <summary>The changelog as JSON records.</summary>
+    public async Task<List<JsonElement>> Changelog(ulong after = 0) =>
+        [.. JsonDocument.Parse((await Ctl("changelog", "--json", "--after", after.ToString(System.Globalization.CultureInfo.InvariantCulture))).Stdout).RootElement.Clone().EnumerateArray()];
+
+    /// <summary>
+    /// What a refused command must leave as it was: the layouts (incl. layout_generation) of
+    /// <paramref name="paths"/> that exist, which of them exist, `ls -l` of <paramref name="dirs"/>, and the
+    /// last changelog index.
+    /// </summary>
+    public async Task<string> Snapshot(IEnumerable<string> paths, IEnumerable<string> dirs)
+    {
+        var parts = new List<string>();
+        var existing = new List<string>();
+        foreach (var p in paths)
+        {
+            if (await Exists(p))
+            {
+                existing.Add(p);
+            }
+            else
+            {
+                parts.Add($"{p}: absent");
+            }
+        }
+
+        parts.AddRange((await Layouts(existing)).OrderBy(l => l.Key).Select(l => l.Value.GetRawText()));
+        foreach (var d in dirs)
+        {
+            parts.Add($"ls -l {d}:\n{(await Ctl("ls", "-l", d)).Stdout}");
+        }
+
+        var changelog = await Changelog();
+        parts.Add($"changelog last index: {(changelog.Count == 0 ? 0 : changelog[^1].GetProperty("index").GetUInt64())}");
+        return string.Join('\n', parts);
+    }
+
+    public void Dispose() => Directory.Delete(work, recursive: true);
+}
