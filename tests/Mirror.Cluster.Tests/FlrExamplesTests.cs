@@ -166,21 +166,31 @@ public sealed class FlrExamplesTests(SharedCluster shared) : IClassFixture<Share
         await probe.Ctl("setstripe", "-p", "flash", "-c", "2", file1);
         await probe.Ctl("put", source, file1);
 
-        // The victim is a copy of the file made elsewhere (here: the archive pool).
-        await probe.Ctl("setstripe", "-p", "archive", "-c", "2", victim);
-        await probe.Ctl("put", source, victim);
+        // The victim is a copy of the file made elsewhere: two archive mirrors, written and resynced, so its
+        // objects have seen layout generations newer than file1's.
+        await probe.Ctl("mirror", "create", "-N", "-p", "archive", "-c", "1", "-N", "-p", "archive", "-c", "1", victim);
+        for (var i = 0; i < 3; i++)
+        {
+            await probe.Ctl("put", source, victim);
+            await probe.Ctl("mirror", "resync", victim);
+        }
+
         var victimLayout = await probe.Layout(victim);
+        Assert.True(victimLayout.GetProperty("layout_generation").GetInt32() > (await probe.Layout(file1)).GetProperty("layout_generation").GetInt32() + 4);
 
         await Example(dir, "lfs mirror extend --no-verify -N -f /mnt/lustre/victim_file /mnt/lustre/file1");
 
         Assert.False(await probe.Exists(victim));
         Assert.DoesNotContain("victim_file", (await probe.Ctl("ls", dir)).Stdout);
         var extended = await probe.Layout(file1);
-        Assert.Equal([1, 2], ClusterProbe.MirrorIds(extended));
-        var joined = ClusterProbe.Mirror(extended, 2);
-        Assert.Equal(ClusterProbe.Osts(ClusterProbe.Mirror(victimLayout, 1)), ClusterProbe.Osts(joined));
-        Assert.Equal("archive", ClusterProbe.Component(extended, 2, 0).GetProperty("pool").GetString());
-        foreach (var id in new[] { 1, 2 })
+        Assert.Equal([1, 2, 3], ClusterProbe.MirrorIds(extended));
+        foreach (var (victimId, id) in new[] { (1, 2), (2, 3) })
+        {
+            Assert.Equal(ClusterProbe.Osts(ClusterProbe.Mirror(victimLayout, victimId)), ClusterProbe.Osts(ClusterProbe.Mirror(extended, id)));
+            Assert.Equal("archive", ClusterProbe.Component(extended, id, 0).GetProperty("pool").GetString());
+        }
+
+        foreach (var id in new[] { 1, 2, 3 })
         {
             Assert.False(ClusterProbe.Stale(extended, id));
             Assert.Equal(data, (await probe.MirrorBytes(file1, id)).Bytes);
@@ -238,7 +248,8 @@ public sealed class FlrExamplesTests(SharedCluster shared) : IClassFixture<Share
         var layout = await probe.Layout(file1);
         Assert.False(ClusterProbe.Stale(layout, 2));
         Assert.True(ClusterProbe.Stale(layout, 3));
-        Assert.Equal("wp", layout.GetProperty("flr_state").GetString());
+        // The file is back to RDONLY; mirror 3 stays STALE for a later resync (MDS FlrTransitions.ResyncDone, as lfs).
+        Assert.Equal("ro", layout.GetProperty("flr_state").GetString());
         Assert.Equal(data, (await probe.MirrorBytes(file1, 1)).Bytes);
         Assert.Equal(data, (await probe.MirrorBytes(file1, 2)).Bytes);
         var (stale, warning) = await probe.MirrorBytes(file1, 3);

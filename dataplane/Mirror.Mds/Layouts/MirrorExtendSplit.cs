@@ -66,6 +66,13 @@ public sealed partial class LayoutOperations
         }
 
         var next = FlrTransitions.AddMirrors(stored.Layout, added);
+        if (victim is not null && next.Generation <= victim.Layout!.Generation)
+        {
+            // OSTs refuse a layout generation below one an object has seen: the victim's objects have seen
+            // the victim's generations, so the merged layout must be newer than both files' layouts.
+            next = next with { Generation = checked(victim.Layout.Generation + 1) };
+        }
+
         if (victim is not null)
         {
             // The victim's objects now belong to the file: drop its name and inode without orphaning anything.
@@ -111,7 +118,7 @@ public sealed partial class LayoutOperations
             var name = named ? splitName! : $"{file.Name}.mirror~{mirrorId}";
             NameRules.Validate(name);
             NamespaceTree.RequireFree(dir, name);
-            var split = DetachedFile(m, file, mirror);
+            var split = DetachedFile(m, file, mirror, checked(next.Generation));
             m.Add(split);
             NamespaceTree.Link(m, dir, name, split);
             m.Log(ChangelogKind.Create, split.Fid, dir.Fid, name, $"split mirror {mirrorId} of {fid}");
@@ -125,8 +132,12 @@ public sealed partial class LayoutOperations
         return file.Snapshot();
     });
 
-    /// <summary>A new inode whose only mirror is <paramref name="mirror"/> of <paramref name="file"/>, on the same objects.</summary>
-    private static Inode DetachedFile(Store.Mutation m, Inode file, LayoutMirror mirror)
+    /// <summary>
+    /// A new inode whose only mirror is <paramref name="mirror"/> of <paramref name="file"/>, on the same objects.
+    /// Its layout starts at <paramref name="generation"/> (the file's next one), not 1: the objects have seen the
+    /// file's generations and OSTs refuse I/O with an older one.
+    /// </summary>
+    private static Inode DetachedFile(Store.Mutation m, Inode file, LayoutMirror mirror, uint generation)
     {
         var fid = m.AllocateFid();
         var objects = new Dictionary<uint, ObjectRef>();
@@ -140,7 +151,7 @@ public sealed partial class LayoutOperations
 
         var layout = new FileLayout
         {
-            Generation = 1,
+            Generation = generation,
             State = FlrState.ReadOnly,
             Mirrors = [new LayoutMirror { Id = 1, Flags = mirror.Flags & ~(MirrorFlags.Stale | MirrorFlags.Inflight | MirrorFlags.Prefer), Components = components }],
         };
