@@ -99,11 +99,11 @@ public sealed class FlrExamplesTests(SharedCluster shared) : IClassFixture<Share
         await probe.Ctl("mirror", "resync", file2);
 
         // The Example names mirror 4, which file2 does not have yet: refused by name, nothing changed.
-        var before = await probe.Snapshot([file2], [dir]);
+        var before = await probe.Snapshot(dir, file2);
         var refused = await probe.CtlFails(ExampleArgs(dir, "lfs mirror verify -v --only 1,4 /mnt/lustre/file2"));
         Assert.Equal(1, refused.Exit);
         Assert.Contains($"unknown mirror id 4 in {file2}", refused.Stderr);
-        Assert.Equal(before, await probe.Snapshot([file2], [dir]));
+        Assert.Equal(before, await probe.Snapshot(dir, file2));
 
         var twoMirrors = await probe.Ctl("mirror", "verify", "-v", "--only", "1,2", file2);
         AssertVerified(twoMirrors.Stdout, file2, data, [1, 2]);
@@ -129,11 +129,11 @@ public sealed class FlrExamplesTests(SharedCluster shared) : IClassFixture<Share
         await probe.Ctl("put", source, dir + "/file1");
 
         // lfs setstripe on an existing file is EEXIST: exit 1, named, nothing changed.
-        var before = await probe.Snapshot([dir + "/file1"], [dir]);
+        var before = await probe.Snapshot(dir, dir + "/file1");
         var exists = await probe.CtlFails(ExampleArgs(dir, "lfs setstripe -p flash /mnt/lustre/file1"));
         Assert.Equal(1, exists.Exit);
         Assert.Equal($"mirrorctl: {dir}/file1: File exists\n", exists.Stderr);
-        Assert.Equal(before, await probe.Snapshot([dir + "/file1"], [dir]));
+        Assert.Equal(before, await probe.Snapshot(dir, dir + "/file1"));
 
         // The Example on a fresh path.
         var fresh = dir + "/fresh";
@@ -338,7 +338,7 @@ public sealed class FlrExamplesTests(SharedCluster shared) : IClassFixture<Share
 
     private async Task<string[]> Names(string dir) => [.. Lines((await probe.Ctl("ls", dir)).Stdout).Order(StringComparer.Ordinal)];
 
-    private static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+    private static List<string> Lines(string text) => ClusterProbe.Lines(text);
 
     private static void AssertComponent(JsonElement component, string pool, int stripeCount, int stripeSize, long start, long? end)
     {

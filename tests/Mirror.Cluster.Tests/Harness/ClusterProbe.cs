@@ -88,36 +88,26 @@ public sealed class ClusterProbe(LocalCluster cluster) : IDisposable
         [.. JsonDocument.Parse((await Ctl("changelog", "--json", "--after", after.ToString(System.Globalization.CultureInfo.InvariantCulture))).Stdout).RootElement.Clone().EnumerateArray()];
 
     /// <summary>
-    /// What a refused command must leave as it was: the layouts (incl. layout_generation) of
-    /// <paramref name="paths"/> that exist, which of them exist, `ls -l` of <paramref name="dirs"/>, and the
-    /// last changelog index.
+    /// What a refused command must leave as it was: `ls -l /`, `ls -l DIR`, the layouts (incl.
+    /// layout_generation) of <paramref name="files"/>, and the last changelog index. The four mirrorctl runs
+    /// go side by side to keep the suite fast.
     /// </summary>
-    public async Task<string> Snapshot(IEnumerable<string> paths, IEnumerable<string> dirs)
+    public async Task<string> Snapshot(string dir, params string[] files)
     {
-        var parts = new List<string>();
-        var existing = new List<string>();
-        foreach (var p in paths)
-        {
-            if (await Exists(p))
-            {
-                existing.Add(p);
-            }
-            else
-            {
-                parts.Add($"{p}: absent");
-            }
-        }
-
-        parts.AddRange((await Layouts(existing)).OrderBy(l => l.Key).Select(l => l.Value.GetRawText()));
-        foreach (var d in dirs)
-        {
-            parts.Add($"ls -l {d}:\n{(await Ctl("ls", "-l", d)).Stdout}");
-        }
-
-        var changelog = await Changelog();
-        parts.Add($"changelog last index: {(changelog.Count == 0 ? 0 : changelog[^1].GetProperty("index").GetUInt64())}");
-        return string.Join('\n', parts);
+        var root = Ctl("ls", "-l", "/");
+        var listing = Ctl("ls", "-l", dir);
+        var changelog = Changelog();
+        var layouts = Layouts(files);
+        var records = await changelog;
+        return string.Join('\n', [
+            $"ls -l /:\n{(await root).Stdout}",
+            $"ls -l {dir}:\n{(await listing).Stdout}",
+            .. (await layouts).OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Value.GetRawText()),
+            $"changelog last index: {(records.Count == 0 ? 0 : records[^1].GetProperty("index").GetUInt64())}",
+        ]);
     }
+
+    public static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
     public void Dispose() => Directory.Delete(work, recursive: true);
 }
