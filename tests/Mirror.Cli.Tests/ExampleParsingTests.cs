@@ -55,8 +55,9 @@ public class ExampleParsingTests
 
         Assert.Equal(
             Spec(
-                Mirror(MirrorFlags.Prefer, C(4 * M, pool: "flash"), C(Eof, 2)),
-                Mirror(MirrorFlags.None, C(16 * M, 4, 8 * M, "archive"), C(Eof, -1))),
+                // A later -E component inherits stripe size, count and pool (lfs setstripe_args_init_inherit).
+                Mirror(MirrorFlags.Prefer, C(4 * M, pool: "flash"), C(Eof, 2, pool: "flash")),
+                Mirror(MirrorFlags.None, C(16 * M, 4, 8 * M, "archive"), C(Eof, -1, 8 * M, "archive"))),
             parsed.Layout);
         Assert.Equal(["/file2"], parsed.Files);
     }

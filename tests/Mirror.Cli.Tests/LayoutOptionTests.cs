@@ -41,7 +41,9 @@ public class LayoutOptionTests
         Assert.Equal("flash", components[0].Pool);
         Assert.Equal(4UL << 20, components[0].End);
         Assert.Equal(4, components[1].StripeCount);
-        Assert.Equal("", components[1].Pool);
+
+        // lfs setstripe_args_init_inherit: a later component keeps the previous pool unless -p changes it.
+        Assert.Equal("flash", components[1].Pool);
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mirror.Cli.Commands;
 
 namespace Mirror.Cluster.Tests.Harness;
 
@@ -88,23 +89,35 @@ public sealed class ClusterProbe(LocalCluster cluster) : IDisposable
         [.. JsonDocument.Parse((await Ctl("changelog", "--json", "--after", after.ToString(System.Globalization.CultureInfo.InvariantCulture))).Stdout).RootElement.Clone().EnumerateArray()];
 
     /// <summary>
-    /// What a refused command must leave as it was: `ls -l /`, `ls -l DIR`, the layouts (incl.
-    /// layout_generation) of <paramref name="files"/>, and the last changelog index. The four mirrorctl runs
-    /// go side by side to keep the suite fast.
+    /// What a refused command must leave as it was: `ls -l /`, `ls -l DIR`, `getstripe --json` of
+    /// <paramref name="files"/> (layout_generation included) and the last index of `changelog --json`. These
+    /// are the mirrorctl commands themselves, run in this process through <see cref="CommandTable"/> against
+    /// the cluster folder: the same code and output as the binary without a process start per look, which
+    /// keeps the suite fast; the command under test still runs as its own process.
     /// </summary>
     public async Task<string> Snapshot(string dir, params string[] files)
     {
-        var root = Ctl("ls", "-l", "/");
-        var listing = Ctl("ls", "-l", dir);
-        var changelog = Changelog();
-        var layouts = Layouts(files);
-        var records = await changelog;
+        var records = JsonDocument.Parse(await InProcess("changelog", "--json")).RootElement.EnumerateArray().ToList();
         return string.Join('\n', [
-            $"ls -l /:\n{(await root).Stdout}",
-            $"ls -l {dir}:\n{(await listing).Stdout}",
-            .. (await layouts).OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Value.GetRawText()),
+            $"ls -l /:\n{await InProcess("ls", "-l", "/")}",
+            $"ls -l {dir}:\n{await InProcess("ls", "-l", dir)}",
+            .. files.Length == 0 ? [] : new[] { await InProcess(["getstripe", "--json", .. files]) },
             $"changelog last index: {(records.Count == 0 ? 0 : records[^1].GetProperty("index").GetUInt64())}",
         ]);
+    }
+
+    /// <summary>A read-only mirrorctl command run in this process; its stdout.</summary>
+    public async Task<string> InProcess(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await CommandTable.RunAsync(["--cluster", cluster.Dir, .. args], stdout, stderr);
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"mirrorctl {string.Join(' ', args)} (in process) failed: exit {exit}\n{stderr}");
+        }
+
+        return stdout.ToString();
     }
 
     public static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
