@@ -198,6 +198,14 @@ public sealed class ClientRegistry
 
         logger.LogWarning("evicting client {ClientId} ({Uuid}): {Reason}", clientId, session.Uuid, reason);
         EvictionCounted?.Invoke(clientId);
+
+        // The epochs learn of the eviction before its row or locks go: a close granted by the drop, or a
+        // restart in between, already stales the secondaries (§2.2.4).
+        if (Evicting is not null)
+        {
+            await Evicting(session, locks.HeldBy(clientId)).ConfigureAwait(false);
+        }
+
         if (deleteRow)
         {
             try
@@ -216,11 +224,6 @@ public sealed class ClientRegistry
             {
                 logger.LogWarning("could not remove the client row of {ClientId}: {Error}", clientId, e.Message);
             }
-        }
-
-        if (Evicting is not null)
-        {
-            await Evicting(session, locks.HeldBy(clientId)).ConfigureAwait(false);
         }
 
         var dropped = locks.DropClient(clientId);

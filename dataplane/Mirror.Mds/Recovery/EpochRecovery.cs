@@ -205,6 +205,13 @@ public sealed class EpochRecovery
 
         if (locks.Granted(fid, LockBits.ActiveWriters).Count > 0)
         {
+            // The epoch continues with its replayed writers; errors persisted before the crash still force
+            // the close they were forcing (§2.2.3).
+            if (epochs.Find(fid) is { ErrorMask: not 0 })
+            {
+                epochs.StartForcedClose(fid, "error reported before the restart");
+            }
+
             return;
         }
 
