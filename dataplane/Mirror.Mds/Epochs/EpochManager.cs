@@ -198,10 +198,13 @@ public sealed partial class EpochManager
         }
     }
 
-    /// <summary>Closes the epoch if no AW lock remains (the normal end, §2.2.4). A new writer in between keeps it open.</summary>
-    public async Task CloseIfIdleAsync(Fid fid, string outcome = "")
+    /// <summary>
+    /// Closes the epoch if no AW lock remains (the normal end, §2.2.4). A new writer in between keeps it open.
+    /// During recovery only the recovery itself closes epochs (a client still missing changes the outcome).
+    /// </summary>
+    public async Task CloseIfIdleAsync(Fid fid, string outcome = "", bool byRecovery = false)
     {
-        if (Find(fid) is null)
+        if (Find(fid) is null || (!byRecovery && !RecoveryDone.IsCompleted))
         {
             return;
         }
@@ -244,6 +247,7 @@ public sealed partial class EpochManager
         {
             try
             {
+                await RecoveryDone.WaitAsync(stopping.Token).ConfigureAwait(false);
                 await ForceCloseAsync(f, "").ConfigureAwait(false);
             }
             catch (Exception e) when (e is MirrorException or OperationCanceledException)

@@ -215,6 +215,6 @@ public sealed class EpochRecovery
             return;
         }
 
-        await epochs.CloseIfIdleAsync(fid, "recovered").ConfigureAwait(false);
+        await epochs.CloseIfIdleAsync(fid, "recovered", byRecovery: true).ConfigureAwait(false);
     }
 }

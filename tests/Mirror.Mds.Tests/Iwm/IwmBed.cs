@@ -63,7 +63,7 @@ public static class IwmBed
     }
 
     /// <summary>Whether a callback is waiting for the client right now.</summary>
-    public static bool HasCallback(this TestMds mds, ulong client) => mds.Core.Clients.Find(client)!.Callbacks.Reader.Count > 0;
+    public static bool HasCallback(this TestMds mds, ulong client) => mds.Core.Clients.Find(client)!.Callbacks.Reader.TryPeek(out _);
 
     /// <summary>A well-behaved client: answers every callback by cancelling the lock (AW with the given errors).</summary>
     public static async Task AnswerCallbacksAsync(this TestMds mds, ulong client, int count, params int[] awErrors)
