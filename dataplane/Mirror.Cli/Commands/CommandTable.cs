@@ -172,8 +172,13 @@ public static class CommandTable
             }
 
             var value = reader.Value(token);
-            globalTokens.Add(name);
-            globalTokens.Add(value);
+            if (name == "--cluster")
+            {
+                // `mirrorctl --cluster DIR local up`: the local commands take the folder too.
+                globalTokens.Add(name);
+                globalTokens.Add(value);
+            }
+
             switch (name)
             {
                 case "--cluster": cluster = value; break;

@@ -111,6 +111,11 @@ public sealed partial class MirrorClient
         var victim = await GetLayoutAsync(victimPath, ct);
         if (verify)
         {
+            if (victim.Attr.Size != current.Attr.Size)
+            {
+                throw new MirrorException(Errno.EINVAL, $"{victimPath}: differs from {path}: {victim.Attr.Size} bytes against {current.Attr.Size}; not extending (--no-verify skips this check)");
+            }
+
             var differsAt = await FirstDifferenceAsync(current, victim, ct);
             if (differsAt is { } at)
             {
@@ -211,11 +216,6 @@ public sealed partial class MirrorClient
 
     private async Task<ulong?> FirstDifferenceAsync(LayoutResult a, LayoutResult b, CancellationToken ct)
     {
-        if (a.Attr.Size != b.Attr.Size)
-        {
-            return Math.Min(a.Attr.Size, b.Attr.Size);
-        }
-
         const int chunk = 4 * 1024 * 1024;
         var bufA = new byte[chunk];
         var bufB = new byte[chunk];

@@ -22,12 +22,12 @@ public sealed class MirrorWriter(IOstTargetSet targets)
     public async Task<MirrorWriteResult> WriteAsync(Fid fid, uint generation, IReadOnlyList<LayoutMirror> mirrors, ulong offset, ReadOnlyMemory<byte> data, CancellationToken ct = default)
     {
         var result = new MirrorWriteResult();
-        await ForEachMirrorAsync(mirrors, result, mirror =>
+        await ForEachMirrorAsync(mirrors, result, (mirror, osts) =>
         {
             var tasks = new List<Task>();
             foreach (var piece in MirrorMapping.Pieces(mirror, offset, data.Length))
             {
-                result.OstsTouched.Add(piece.OstIndex);
+                osts.Add(piece.OstIndex);
                 var slice = data.Slice((int)(piece.FileOffset - offset), piece.Length);
                 var obj = OstTargetExtensions.ObjectFor(fid, piece.Component, piece.StripeIndex);
                 tasks.Add(targets.Get(piece.OstIndex).WriteAsync(obj, piece.ObjectOffset, slice, generation, sync: false, ct));
@@ -42,13 +42,13 @@ public sealed class MirrorWriter(IOstTargetSet targets)
     public async Task<MirrorWriteResult> TruncateAsync(Fid fid, uint generation, IReadOnlyList<LayoutMirror> mirrors, ulong fileSize, CancellationToken ct = default)
     {
         var result = new MirrorWriteResult();
-        await ForEachMirrorAsync(mirrors, result, mirror =>
+        await ForEachMirrorAsync(mirrors, result, (mirror, osts) =>
         {
             var tasks = new List<Task>();
             foreach (var (component, stripe, objectSize) in MirrorMapping.ObjectSizes(mirror, fileSize))
             {
                 var ost = component.Osts[stripe];
-                result.OstsTouched.Add(ost);
+                osts.Add(ost);
                 var obj = OstTargetExtensions.ObjectFor(fid, component, stripe);
                 tasks.Add(targets.Get(ost).SetAttrAsync(obj, objectSize, null, generation, ct));
             }
@@ -62,12 +62,12 @@ public sealed class MirrorWriter(IOstTargetSet targets)
     public async Task<MirrorWriteResult> PunchAsync(Fid fid, uint generation, IReadOnlyList<LayoutMirror> mirrors, ulong offset, long length, CancellationToken ct = default)
     {
         var result = new MirrorWriteResult();
-        await ForEachMirrorAsync(mirrors, result, mirror =>
+        await ForEachMirrorAsync(mirrors, result, (mirror, osts) =>
         {
             var tasks = new List<Task>();
             foreach (var piece in MirrorMapping.Pieces(mirror, offset, length, int.MaxValue))
             {
-                result.OstsTouched.Add(piece.OstIndex);
+                osts.Add(piece.OstIndex);
                 var obj = OstTargetExtensions.ObjectFor(fid, piece.Component, piece.StripeIndex);
                 tasks.Add(targets.Get(piece.OstIndex).PunchAsync(obj, piece.ObjectOffset, (ulong)piece.Length, generation, ct));
             }
@@ -77,33 +77,34 @@ public sealed class MirrorWriter(IOstTargetSet targets)
         return result;
     }
 
-    private static async Task ForEachMirrorAsync(IReadOnlyList<LayoutMirror> mirrors, MirrorWriteResult result, Func<LayoutMirror, List<Task>> start)
+    private static async Task ForEachMirrorAsync(IReadOnlyList<LayoutMirror> mirrors, MirrorWriteResult result, Func<LayoutMirror, HashSet<int>, List<Task>> start)
     {
         var perMirror = new Task[mirrors.Count];
         for (var i = 0; i < mirrors.Count; i++)
         {
-            var mirror = mirrors[i];
-            perMirror[i] = RunMirrorAsync(mirror, result, start);
+            perMirror[i] = RunMirrorAsync(mirrors[i], result, start);
         }
 
         await Task.WhenAll(perMirror);
     }
 
-    private static async Task RunMirrorAsync(LayoutMirror mirror, MirrorWriteResult result, Func<LayoutMirror, List<Task>> start)
+    private static async Task RunMirrorAsync(LayoutMirror mirror, MirrorWriteResult result, Func<LayoutMirror, HashSet<int>, List<Task>> start)
     {
+        var osts = new HashSet<int>();
         try
         {
-            List<Task> tasks;
-            lock (result)
-            {
-                tasks = start(mirror);
-            }
-
-            await Task.WhenAll(tasks);
+            await Task.WhenAll(start(mirror, osts));
         }
         catch (Exception e)
         {
             result.Errors.Add(mirror.Id, e is AggregateException { InnerException: { } inner } ? inner : e);
+        }
+        finally
+        {
+            lock (result)
+            {
+                result.OstsTouched.UnionWith(osts);
+            }
         }
     }
 }

@@ -48,6 +48,10 @@ public sealed class OstTargetSet : IOstTargetSet, IDisposable
         refreshedAt = DateTime.UtcNow;
     }
 
+    /// <summary>Syncs every OST this client holds uncommitted writes on ("is everything I wrote committed?").</summary>
+    public Task SyncIfNeededAsync(CancellationToken ct = default) =>
+        Task.WhenAll(targets.Values.Select(t => t.SyncIfNeededAsync(ct)));
+
     public void Dispose()
     {
         foreach (var t in targets.Values)

@@ -38,6 +38,7 @@ public class LayoutConversionTests
                         {
                             Id = 9, Start = 0, End = LayoutComponent.EndOfFile, StripeCount = 3, StripeSize = 65536, Pool = "archive",
                             Osts = [1, 2, 5], Geometry = GeometryKind.Xor, ParityCount = 1,
+                            ObjectFid = new Fid(0x200000401, 99, 0), ObjectComponentId = 3,
                         },
                     ],
                 },

@@ -55,6 +55,24 @@ public class MirrorReaderWriterTests
     }
 
     [Fact]
+    public async Task A_component_with_foreign_objects_reads_and_writes_the_objects_it_names()
+    {
+        var victim = new Fid(0x200000401, 8, 0);
+        var own = Plain(1, M1, 0);
+        var taken = Plain(2, M1, 0);
+        taken = taken with { Components = [taken.Components[0] with { ObjectFid = victim, ObjectComponentId = 77 }] };
+
+        await new MirrorWriter(osts).WriteAsync(File, 1, [own, taken], 0, new byte[] { 1, 2 });
+
+        Assert.NotNull(osts[0].Object(File, own.Components[0].Id, 0));
+        Assert.NotNull(osts[0].Object(victim, 77, 0));
+        Assert.Null(osts[0].Object(File, taken.Components[0].Id, 0));
+        var back = new byte[2];
+        await Reader().ReadMirrorAsync(File, 1, taken, 0, back);
+        Assert.Equal(new byte[] { 1, 2 }, back);
+    }
+
+    [Fact]
     public async Task Truncate_sets_object_sizes_so_mirrors_read_identically()
     {
         var mirrors = new[] { Plain(1, K64, 0, 1, 2), Pfl(2, 3) };
