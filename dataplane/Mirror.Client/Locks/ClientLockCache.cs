@@ -50,7 +50,7 @@ public sealed partial class ClientLockCache : IAsyncDisposable
     public IwmOptions Options { get; }
 
     /// <summary>Called when an MDS call says this client was evicted (the lease keeper reconnects).</summary>
-    public Func<Task>? OnEvictionDetected { get; set; }
+    public Func<ulong, string, Task>? OnEvictionDetected { get; set; }
 
     public FileLocks For(Fid fid) => files.GetOrAdd(fid, f => new FileLocks(f));
 
@@ -98,6 +98,7 @@ public sealed partial class ClientLockCache : IAsyncDisposable
             }
 
             var evicted = false;
+            var (seenId, seenBoot) = (mds.ClientId, mds.MdsBootId);
             await file.Gate.WaitAsync(ct);
             try
             {
@@ -131,7 +132,7 @@ public sealed partial class ClientLockCache : IAsyncDisposable
 
             if (evicted)
             {
-                await OnEvictionDetected!();
+                await OnEvictionDetected!(seenId, seenBoot);
             }
         }
     }

@@ -26,15 +26,13 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
     private CancellationTokenSource streamCancel = new();
     private Task? pingLoop;
     private Task? callbackLoop;
-    private string bootId;
 
     public LeaseKeeper(MdsClient mds, ClientLockCache cache, ILogger? logger = null)
     {
         this.mds = mds;
         this.cache = cache;
         this.logger = logger ?? NullLogger.Instance;
-        bootId = mds.MdsBootId;
-        cache.OnEvictionDetected = () => RecoverAsync(evicted: true);
+        cache.OnEvictionDetected = RecoverAsync;
     }
 
     /// <summary>The ping period: a third of the lease the MDS announced (30 s when it announced none).</summary>
@@ -55,23 +53,21 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
     /// <summary>One lease renewal; also the detection of eviction and MDS restart. Returns false when the MDS has no Ping.</summary>
     public async Task<bool> PingOnceAsync(CancellationToken ct = default)
     {
+        var (seenId, seenBoot) = (mds.ClientId, mds.MdsBootId);
         try
         {
             var reply = await mds.PingAsync(ct);
-            if (reply.Evicted)
+            var restarted = reply.MdsBootId.Length != 0 && reply.MdsBootId != seenBoot;
+            if (reply.Evicted || restarted)
             {
-                await RecoverAsync(evicted: true);
-            }
-            else if (reply.MdsBootId.Length != 0 && bootId.Length != 0 && reply.MdsBootId != bootId)
-            {
-                await RecoverAsync(evicted: false);
+                await RecoverAsync(seenId, seenBoot);
             }
         }
         catch (MirrorException e) when (ClientLockCache.IsEvicted(e))
         {
-            await RecoverAsync(evicted: true);
+            await RecoverAsync(seenId, seenBoot);
         }
-        catch (MirrorException e) when (e.InnerException is RpcException { Status: StatusCode.Unimplemented } || e.Message.Contains("UNIMPLEMENTED", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("not implemented", StringComparison.OrdinalIgnoreCase))
+        catch (MirrorException e) when (e.InnerException is RpcException { Status: StatusCode.Unimplemented })
         {
             return false;
         }
@@ -83,33 +79,38 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Eviction or MDS restart: reconnect with the same uuid, then drop (evicted) or replay (restart) the locks, and reopen the stream.</summary>
-    public async Task RecoverAsync(bool evicted)
+    /// <summary>
+    /// Eviction or MDS restart: connect again with the same uuid. A restarted MDS that recognises us
+    /// (reconnected, §2.2.5) gets our locks replayed with their LVBs; anything else is an eviction: every
+    /// lock is dropped (§2.4.3). Then the Callbacks stream is reopened.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="seenClientId"/>/<paramref name="seenBootId"/>: the session the caller saw fail; when another
+    /// caller already recovered from it, nothing is done (a second Connect would evict the fresh session).
+    /// </remarks>
+    public async Task RecoverAsync(ulong seenClientId, string seenBootId)
     {
         await recovering.WaitAsync();
         try
         {
-            if (evicted)
+            if (mds.ClientId != seenClientId || mds.MdsBootId != seenBootId)
+            {
+                return;
+            }
+
+            var reply = await mds.ReconnectAsync(stop.Token);
+            var restarted = reply.MdsBootId.Length != 0 && reply.MdsBootId != seenBootId;
+            if (restarted && reply.Reconnected)
+            {
+                await cache.ReplayAsync(stop.Token);
+            }
+            else
             {
                 cache.OnEvicted();
             }
 
-            var reply = await mds.ReconnectAsync(stop.Token);
-            if (!evicted)
-            {
-                if (reply.Reconnected)
-                {
-                    await cache.ReplayAsync(stop.Token);
-                }
-                else
-                {
-                    cache.OnEvicted();
-                }
-            }
-
-            bootId = reply.MdsBootId;
             Reconnects++;
-            LogReconnected(evicted ? "evicted" : "MDS restarted", reply.ClientId);
+            LogReconnected(restarted ? "MDS restarted" : "evicted", reply.ClientId);
             var old = Interlocked.Exchange(ref streamCancel, new CancellationTokenSource());
             await old.CancelAsync();
             old.Dispose();
@@ -166,6 +167,7 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
         while (!stop.IsCancellationRequested)
         {
             var token = Volatile.Read(ref streamCancel).Token;
+            var (seenId, seenBoot) = (mds.ClientId, mds.MdsBootId);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, stop.Token);
             try
             {
@@ -190,7 +192,7 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
 
                 if (e is RpcException { Errno: Errno.ESTALE } || (e is MirrorException m && ClientLockCache.IsEvicted(m)))
                 {
-                    _ = RecoverAsync(evicted: true);
+                    _ = RecoverAsync(seenId, seenBoot);
                 }
             }
             catch (Exception)
