@@ -68,6 +68,10 @@ public sealed partial class MdsClient
             new SetMirrorFlagsRequest { Fid = fid.ToMsg(), MirrorId = mirrorId, SetFlags = setFlags, ClearFlags = clearFlags },
             ct));
 
+    /// <summary>Admin: evicts a client (its locks go; its epochs close with the secondaries STALE, IWM §2.4.3).</summary>
+    public Task EvictClientAsync(ulong clientId, CancellationToken ct = default) =>
+        ModifyAsync<EvictClientRequest, Empty>(MdsMethods.EvictClient, new EvictClientRequest { ClientId = clientId }, ct);
+
     public Task<ListEpochsReply> ListEpochsAsync(CancellationToken ct = default) =>
         ReadAsync<Empty, ListEpochsReply>(MdsMethods.ListEpochs, new Empty(), ct);
 }
