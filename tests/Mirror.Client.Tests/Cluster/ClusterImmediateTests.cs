@@ -172,4 +172,38 @@ public class ClusterImmediateTests
         await file.WriteAsync(100_000, Data(10, 15)); // writes go on, under a fresh AW lock
         await file.FsyncAsync();
     }
+
+    [Fact]
+    public async Task After_an_MDS_restart_the_writer_reconnects_replays_its_AW_lock_and_the_epoch_closes_clean()
+    {
+        await using var cluster = await TestCluster.StartAsync("", "", "", "");
+        await using var client = await cluster.ConnectAsync(Options with { Iwm = new IwmOptions { IdleRelease = TimeSpan.FromSeconds(3) } });
+        var data = Data((int)(M + 3), 16);
+        var file = await client.CreateAsync("/iwm", ThreeImmediate(), exclusive: true);
+        await file.WriteAsync(0, data);
+        await file.FsyncAsync();
+        var clientId = client.Mds.ClientId;
+        var bootBefore = client.Mds.MdsBootId;
+
+        await cluster.RestartMdsAsync();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (client.Lease!.Reconnects == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(client.Lease.Reconnects >= 1, "the client noticed the restart and reconnected");
+        Assert.NotEqual(bootBefore, client.Mds.MdsBootId);
+        Assert.Equal(clientId, client.Mds.ClientId); // recognised during recovery
+        var epochs = await client.Mds.ListEpochsAsync();
+        Assert.Contains(clientId, epochs.Epochs.Single().WriterClientIds); // the replayed AW lock keeps the epoch
+        await file.WriteAsync((ulong)data.Length, data);
+        await file.CloseAsync();
+
+        var closed = await WaitForCloseAsync(client, "/iwm");
+        Assert.All(closed.Mirrors, m => Assert.True(m.IsReadable));
+        var verify = await client.VerifyAsync("/iwm");
+        Assert.True(verify.Identical, verify.Describe());
+    }
 }
