@@ -94,6 +94,27 @@ public class LockCallbackTests : IwmTestBase
     }
 
     [Fact]
+    public async Task Writes_in_flight_under_a_lost_lock_succeed_when_the_primary_got_them()
+    {
+        var (client, mds) = await ClientAsync();
+        await using var file = await client.OpenAsync("/f");
+        var data = Data(5000, 8);
+        Osts[1].WriteGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await file.WriteAsync(0, data);
+        await using var keeper = new LeaseKeeper(client.Mds, client.Locks!);
+        mds.EvictOnPing = true;
+
+        await keeper.PingOnceAsync();
+        mds.EvictOnPing = false;
+        Osts[1].WriteGate!.SetResult();
+        await file.FsyncAsync();
+
+        Assert.Empty(client.Locks!.ActiveWriters);
+        Assert.Empty(mds.AwCancels);
+        Assert.Equal(data, ObjectBytes(mds.Layout, 1)[..data.Length]);
+    }
+
+    [Fact]
     public async Task After_an_MDS_restart_held_locks_are_replayed_with_their_error_reports()
     {
         var (client, mds) = await ClientAsync();
