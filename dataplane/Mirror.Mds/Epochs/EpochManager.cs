@@ -103,7 +103,7 @@ public sealed partial class EpochManager
                 {
                     await FaultPoints.HitAsync(OpenFault).ConfigureAwait(false);
                     Metrics.StateOnlyChange();
-                    logger.LogInformation("epoch {EpochId} opened on {Fid} by client {ClientId}", row.EpochId, fid, client.ClientId);
+                    logger.EpochOpened(row.EpochId, fid, client.ClientId);
                     locks.Revoke(fid, LockBits.Layout);
                 }
 
@@ -198,10 +198,13 @@ public sealed partial class EpochManager
         }
     }
 
-    /// <summary>Closes the epoch if no AW lock remains (the normal end, §2.2.4). A new writer in between keeps it open.</summary>
-    public async Task CloseIfIdleAsync(Fid fid, string outcome = "")
+    /// <summary>
+    /// Closes the epoch if no AW lock remains (the normal end, §2.2.4). A new writer in between keeps it open.
+    /// During recovery only the recovery itself closes epochs (a client still missing changes the outcome).
+    /// </summary>
+    public async Task CloseIfIdleAsync(Fid fid, string outcome = "", bool byRecovery = false)
     {
-        if (Find(fid) is null)
+        if (Find(fid) is null || (!byRecovery && !RecoveryDone.IsCompleted))
         {
             return;
         }
@@ -244,11 +247,12 @@ public sealed partial class EpochManager
         {
             try
             {
+                await RecoveryDone.WaitAsync(stopping.Token).ConfigureAwait(false);
                 await ForceCloseAsync(f, "").ConfigureAwait(false);
             }
             catch (Exception e) when (e is MirrorException or OperationCanceledException)
             {
-                logger.LogWarning("forced close of the epoch of {Fid} ({Why}) did not finish: {Error}", f, why, e.Message);
+                logger.ForcedCloseUnfinished(f, why, e.Message);
             }
             finally
             {
@@ -318,7 +322,7 @@ public sealed partial class EpochManager
                 Metrics.StateOnlyChange();
             }
 
-            logger.LogInformation("epoch {EpochId} of {Fid} closed {Outcome}, stale mirrors {MirrorIds}", closed.Item1.EpochId, fid, label,
+            logger.EpochClosed(closed.Item1.EpochId, fid, label,
                 string.Join(',', closed.Item3?.MirrorIds ?? []));
             locks.Revoke(fid, LockBits.Layout);
         }

@@ -27,11 +27,8 @@ public sealed class IwmMetrics : IDisposable
         closeSeconds = meter.CreateHistogram<double>("mirror_mds_epoch_close_seconds", unit: "s", description: "time from the close decision to the durable close");
     }
 
-    public long Closes { get; private set; }
-
     public void EpochClosed(string outcome, double seconds)
     {
-        Closes++;
         closes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
         closeSeconds.Record(seconds);
     }

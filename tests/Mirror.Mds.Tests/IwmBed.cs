@@ -6,7 +6,7 @@ using Mirror.Protocol;
 using Mirror.Protocol.Mds;
 using ProtoLockMode = Mirror.Protocol.Mds.LockMode;
 
-namespace Mirror.Mds.Tests.Iwm;
+namespace Mirror.Mds.Tests;
 
 /// <summary>IWM helpers over <see cref="TestMds"/>: connect clients, take and cancel locks, read callbacks, look at layouts.</summary>
 public static class IwmBed
@@ -63,7 +63,7 @@ public static class IwmBed
     }
 
     /// <summary>Whether a callback is waiting for the client right now.</summary>
-    public static bool HasCallback(this TestMds mds, ulong client) => mds.Core.Clients.Find(client)!.Callbacks.Reader.Count > 0;
+    public static bool HasCallback(this TestMds mds, ulong client) => mds.Core.Clients.Find(client)!.Callbacks.Reader.TryPeek(out _);
 
     /// <summary>A well-behaved client: answers every callback by cancelling the lock (AW with the given errors).</summary>
     public static async Task AnswerCallbacksAsync(this TestMds mds, ulong client, int count, params int[] awErrors)

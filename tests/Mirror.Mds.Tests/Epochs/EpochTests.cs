@@ -5,7 +5,7 @@ using Mirror.Mds.Service;
 using Mirror.Protocol;
 using Mirror.Protocol.Mds;
 
-namespace Mirror.Mds.Tests.Iwm;
+namespace Mirror.Mds.Tests;
 
 public sealed class EpochTests
 {
@@ -186,7 +186,10 @@ public sealed class EpochTests
         await TestMds.Fails(Errno.ESTALE, () => mds.AwAsync(12345, fid));
         await TestMds.Fails(Errno.EINVAL, () => mds.Service.LockEnqueue(new LockEnqueueRequest
         {
-            ClientId = aware, Fid = fid, Bits = (uint)(LockBits.Layout | LockBits.ActiveWriters), Mode = Protocol.Mds.LockMode.Cr,
+            ClientId = aware,
+            Fid = fid,
+            Bits = (uint)(LockBits.Layout | LockBits.ActiveWriters),
+            Mode = Protocol.Mds.LockMode.Cr,
         }));
     }
 
@@ -200,7 +203,9 @@ public sealed class EpochTests
 
         await TestMds.Fails(Errno.EPROTO, () => mds.Service.LockCancel(new LockCancelRequest
         {
-            ClientId = client, LockHandle = grant.LockHandle, Lvb = Google.Protobuf.ByteString.CopyFrom(0x01),
+            ClientId = client,
+            LockHandle = grant.LockHandle,
+            Lvb = Google.Protobuf.ByteString.CopyFrom(0x01),
         }));
 
         await TestMds.WaitForAsync(() => !mds.EpochOpen(fid), "the forced close");

@@ -2,9 +2,9 @@ using Mirror.Core.Errors;
 using Mirror.Core.Layouts;
 using Mirror.Protocol.Mds;
 
-namespace Mirror.Mds.Tests.Iwm;
+namespace Mirror.Mds.Tests;
 
-public sealed class FoldUpTests
+public sealed class EpochLayoutOpsTests
 {
     [Fact]
     public async Task Non_iwm_write_intent_during_an_epoch_closes_it_first_then_stales_the_secondaries()
