@@ -94,6 +94,23 @@ public class LockCallbackTests : IwmTestBase
     }
 
     [Fact]
+    public async Task An_ESTALE_evicted_lock_call_reconnects_with_the_same_uuid_and_retries()
+    {
+        var (client, mds) = await ClientAsync();
+        await using var keeper = new LeaseKeeper(client.Mds, client.Locks!);
+        await using var file = await client.OpenAsync("/f");
+        mds.EvictOnNextEnqueue = true;
+
+        await file.WriteAsync(0, Data(1000, 9));
+        await file.FsyncAsync();
+
+        Assert.Equal(2, mds.ConnectUuids.Count);
+        Assert.Equal(mds.ConnectUuids[0], mds.ConnectUuids[1]);
+        Assert.Single(client.Locks!.ActiveWriters);
+        Assert.Equal(1, keeper.Reconnects);
+    }
+
+    [Fact]
     public async Task Writes_in_flight_under_a_lost_lock_succeed_when_the_primary_got_them()
     {
         var (client, mds) = await ClientAsync();
