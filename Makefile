@@ -44,4 +44,4 @@ bench: build
 clean:
 	-$(MIRRORCTL) local down 2>/dev/null
 	rm -rf artifacts .mirror
-	find . -name bin -o -name obj -type d -prune -exec rm -rf {} +
+	find . \( -name bin -o -name obj \) -type d -prune -exec rm -rf {} +
