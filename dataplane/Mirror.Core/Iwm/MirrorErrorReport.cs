@@ -46,12 +46,21 @@ public sealed class MirrorErrorReport
             entry = (stripeCount, new ulong[(stripeCount + 63) / 64]);
             mirrors[position] = entry;
         }
+        else if (entry.StripeCount != stripeCount)
+        {
+            throw new ArgumentException($"mirror position {position} has {entry.StripeCount} stripes in this report, not {stripeCount}", nameof(stripeCount));
+        }
 
-        if (stripe >= 0 && stripe < entry.StripeCount)
+        if (stripe >= entry.StripeCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(stripe), stripe, $"mirror position {position} has stripes 0..{entry.StripeCount - 1}");
+        }
+
+        if (stripe >= 0)
         {
             entry.Bits[stripe / 64] |= 1UL << (stripe % 64);
         }
-        else if (stripe < 0)
+        else
         {
             for (var s = 0; s < entry.StripeCount; s++)
             {
@@ -74,18 +83,19 @@ public sealed class MirrorErrorReport
     /// <summary>ORs another report into this one (the MDS does this across all writers of an epoch).</summary>
     public void Merge(MirrorErrorReport other)
     {
-        foreach (var p in other.ErroredPositions)
+        foreach (var (p, (count, bits)) in other.mirrors)
         {
-            var count = other.mirrors[p].StripeCount;
-            foreach (var s in other.ErroredStripes(p))
+            // Reports of one epoch describe one layout, so counts agree; if a layout changed under a writer,
+            // the wider bitmap wins so no reported stripe is lost. A mirror with no stripe bits stays so.
+            (int StripeCount, ulong[] Bits) mine = mirrors.TryGetValue(p, out var entry) ? entry : (count, new ulong[(count + 63) / 64]);
+            var merged = Math.Max(mine.StripeCount, count);
+            var result = new ulong[(merged + 63) / 64];
+            for (var w = 0; w < result.Length; w++)
             {
-                Add(p, count, s);
+                result[w] = (w < mine.Bits.Length ? mine.Bits[w] : 0) | (w < bits.Length ? bits[w] : 0);
             }
 
-            if (!mirrors.ContainsKey(p))
-            {
-                Add(p, count);
-            }
+            mirrors[p] = (merged, result);
         }
     }
 
@@ -166,7 +176,7 @@ public sealed class MirrorErrorReport
                     var s = (w * 16) + b;
                     if ((value & (1 << b)) != 0 && s < count)
                     {
-                        report.Add(p, count, s);
+                        report.mirrors[p].Bits[s / 64] |= 1UL << (s % 64);
                     }
                 }
             }

@@ -23,6 +23,15 @@ public sealed class MdsHostOptions
     public TimeSpan OstDownAfter { get; init; } = TimeSpan.FromSeconds(6);
 
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>IWM client lease (`--client-lease-ms`, IWM §2.4.3.1).</summary>
+    public TimeSpan ClientLease { get; init; } = TimeSpan.FromMilliseconds(30_000);
+
+    /// <summary>IWM lock callback timeout (`--lock-callback-timeout-ms`, IWM §2.2.6).</summary>
+    public TimeSpan LockCallbackTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>IWM recovery window after a restart (`--recovery-window-ms`, IWM §2.2.5).</summary>
+    public TimeSpan RecoveryWindow { get; init; } = TimeSpan.FromMilliseconds(15_000);
 }
 
 /// <summary>The MDS process body: the core (store, model, layers) served as "mirror.mds.Mds" on an <see cref="RpcServer"/>.</summary>
@@ -60,6 +69,9 @@ public sealed class MdsHost : IAsyncDisposable
                 LoggerFactory = o.LoggerFactory,
                 Token = o.Token,
                 OnCommitBatch = metrics.RecordBatch,
+                ClientLease = o.ClientLease,
+                LockCallbackTimeout = o.LockCallbackTimeout,
+                RecoveryWindow = o.RecoveryWindow,
             }).ConfigureAwait(false);
             metrics.Attach(core);
             var service = new MdsService(core);

@@ -20,7 +20,7 @@ public sealed record FlrOutcome(FileLayout? Changed, IReadOnlyList<uint> MirrorI
 ///     └──────resync intent───────┼────────────────────────────────┘ (resync aborts: ESTALE)
 /// </code>
 /// </summary>
-public static class FlrTransitions
+public static partial class FlrTransitions
 {
     /// <summary>
     /// The first write of an open on a mirrored file (delayed write): the primary stays readable, every other

@@ -51,6 +51,19 @@ public static class ModelLoader
                 model.LastOrphanId = Math.Max(model.LastOrphanId, orphan.Id);
             }
 
+            // IWM §2.2.5: the durable active-epoch set and the clients to wait for; EpochRecovery acts on them.
+            foreach (var epoch in database.LoadEpochs())
+            {
+                model.ActiveEpochs.Add(epoch.Fid, epoch);
+            }
+
+            foreach (var client in database.LoadClients())
+            {
+                model.Clients.Add(client.Uuid, client);
+            }
+
+            model.LastEpochId = Math.Max((ulong)meta.GetValueOrDefault("last_epoch_id"), model.ActiveEpochs.Values.Select(e => e.EpochId).DefaultIfEmpty(0UL).Max());
+            model.LastClientId = Math.Max((ulong)meta.GetValueOrDefault("last_client_id"), model.Clients.Values.Select(c => c.ClientId).DefaultIfEmpty(0UL).Max());
             if (!model.Inodes.ContainsKey(Fid.Root))
             {
                 await model.MutateAsync(m =>

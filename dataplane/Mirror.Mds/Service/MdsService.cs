@@ -15,13 +15,8 @@ namespace Mirror.Mds.Service;
 /// translating proto ↔ domain and calling the layer that owns the work. Errors are <see cref="MirrorException"/>s
 /// from those layers; the Rpc layer turns them into a gRPC status with the errno trailer.
 /// </summary>
-public sealed class MdsService(MdsCore core)
+public sealed partial class MdsService(MdsCore core)
 {
-    /// <summary>How long a client's lease lasts without renewal (reconnect); epochs use it later.</summary>
-    public const uint LeaseMs = 30_000;
-
-    private long lastClientId;
-
     public RpcServiceBuilder Build() => new RpcServiceBuilder(MdsMethods.Service)
         .Unary<ConnectRequest, ConnectReply>(MdsMethods.Connect, (r, _) => Connect(r))
         .Unary<LookupRequest, Attr>(MdsMethods.Lookup, (r, _) => Lookup(r))
@@ -48,14 +43,29 @@ public sealed class MdsService(MdsCore core)
         .Unary<ChangelogClearRequest, Empty>(MdsMethods.ChangelogClear, (r, _) => ChangelogClear(r))
         .Unary<RegisterOstRequest, Empty>(MdsMethods.RegisterOst, (r, _) => RegisterOst(r))
         .Unary<Empty, ListOstsReply>(MdsMethods.ListOsts, (r, _) => ListOsts(r))
-        .Unary<SetFaultRequest, SetFaultReply>(MdsMethods.SetFault, (r, _) => SetFault(r));
+        .Unary<SetFaultRequest, SetFaultReply>(MdsMethods.SetFault, (r, _) => SetFault(r))
+        .Unary<LockEnqueueRequest, LockEnqueueReply>(MdsMethods.LockEnqueue, (r, c) => LockEnqueue(r, c.CancellationToken))
+        .Unary<LockCancelRequest, Empty>(MdsMethods.LockCancel, (r, _) => LockCancel(r))
+        .ServerStreaming<CallbacksRequest, LockCallback>(MdsMethods.Callbacks, (r, w, c) => Callbacks(r, w, c.CancellationToken))
+        .Unary<PingRequest, PingReply>(MdsMethods.Ping, (r, _) => Ping(r))
+        .Unary<LockReplayRequest, LockReplayReply>(MdsMethods.LockReplay, (r, c) => LockReplay(r, c.CancellationToken))
+        .Unary<SetMirrorFlagsRequest, LayoutReply>(MdsMethods.SetMirrorFlags, (r, _) => SetMirrorFlags(r))
+        .Unary<Empty, ListEpochsReply>(MdsMethods.ListEpochs, (r, _) => ListEpochs(r))
+        .Unary<EvictClientRequest, Empty>(MdsMethods.EvictClient, (r, _) => EvictClient(r));
 
-    public Task<ConnectReply> Connect(ConnectRequest request) => Task.FromResult(new ConnectReply
+    /// <summary>Connect (IWM §2.2.5): a durable client id; during recovery a known uuid gets its id back.</summary>
+    public async Task<ConnectReply> Connect(ConnectRequest request)
     {
-        ClientId = (ulong)Interlocked.Increment(ref lastClientId),
-        MdsBootId = core.BootId,
-        LeaseMs = LeaseMs,
-    });
+        var result = await core.Clients.ConnectAsync(request.ClientUuid, request.IwmAware);
+        return new ConnectReply
+        {
+            ClientId = result.ClientId,
+            MdsBootId = core.BootId,
+            LeaseMs = (uint)core.Clients.Lease.TotalMilliseconds,
+            Recovering = result.Recovering,
+            Reconnected = result.Reconnected,
+        };
+    }
 
     public Task<Attr> Lookup(LookupRequest r) => Task.FromResult(Attr(core.Namespace.Lookup(Fid(r.Parent), r.Name)));
 
@@ -116,10 +126,10 @@ public sealed class MdsService(MdsCore core)
     public Task<LayoutReply> GetLayout(FidRequest r) => Task.FromResult(LayoutReply(core.Layouts.GetLayout(Fid(r.Fid))));
 
     public async Task<LayoutReply> LayoutIntent(LayoutIntentRequest r) =>
-        LayoutReply(await core.Layouts.IntentAsync(Fid(r.Fid), (LayoutIntent)r.Op));
+        LayoutReply(await core.EpochLayouts.IntentAsync(Fid(r.Fid), (LayoutIntent)r.Op));
 
     public async Task<LayoutReply> MirrorExtend(MirrorExtendRequest r) =>
-        LayoutReply(await core.Layouts.ExtendAsync(Fid(r.Fid), Spec(r.Mirrors), Fid(r.Victim), r.ExpectedGeneration));
+        LayoutReply(await core.EpochLayouts.ExtendAsync(Fid(r.Fid), Spec(r.Mirrors), Fid(r.Victim), r.ExpectedGeneration));
 
     public async Task<LayoutReply> MirrorSplit(MirrorSplitRequest r)
     {
@@ -128,14 +138,14 @@ public sealed class MdsService(MdsCore core)
             throw new MirrorException(Errno.EINVAL, $"no mirror {r.MirrorId} in {Fid(r.Fid)}");
         }
 
-        return LayoutReply(await core.Layouts.SplitAsync(Fid(r.Fid), (ushort)r.MirrorId, r.Destroy, Fid(r.SplitParent), r.SplitName));
+        return LayoutReply(await core.EpochLayouts.SplitAsync(Fid(r.Fid), (ushort)r.MirrorId, r.Destroy, Fid(r.SplitParent), r.SplitName));
     }
 
     public async Task<LayoutReply> ResyncDone(ResyncDoneRequest r) =>
         LayoutReply(await core.Layouts.ResyncDoneAsync(Fid(r.Fid), r.Generation, r.SyncedMirrorIds.ToArray(), r.Size));
 
     public async Task<LayoutReply> SwapLayouts(SwapLayoutsRequest r) =>
-        LayoutReply(await core.Layouts.SwapAsync(Fid(r.Fid), Fid(r.Donor), r.ExpectedDataVersion));
+        LayoutReply(await core.EpochLayouts.SwapAsync(Fid(r.Fid), Fid(r.Donor), r.ExpectedDataVersion));
 
     public async Task<ChangelogRegisterReply> ChangelogRegister(ChangelogRegisterRequest r)
     {

@@ -107,6 +107,16 @@ public sealed class MdsDatabase
                 r.GetInt32(3), r.GetInt32(4)))
             .ToList();
 
+    public List<EpochRow> LoadEpochs() =>
+        Query("SELECT fid, epoch_id, error_mask, evicted, opened_at FROM active_epochs")
+            .Select(r => new EpochRow(Fid.FromBytes((byte[])r[0]), (ulong)r.GetInt64(1), (ushort)r.GetInt64(2), r.GetInt64(3) != 0, r.GetInt64(4)))
+            .ToList();
+
+    public List<ClientRow> LoadClients() =>
+        Query("SELECT client_uuid, client_id, iwm_aware, connected_at FROM clients")
+            .Select(r => new ClientRow(r.GetString(0), (ulong)r.GetInt64(1), r.GetInt64(2) != 0, r.GetInt64(3)))
+            .ToList();
+
     /// <summary>Committed changelog records after <paramref name="afterIndex"/>, oldest first.</summary>
     public List<ChangelogEntry> ReadChangelog(ulong afterIndex, int max) =>
         Query("SELECT idx, type, time_ns, fid, parent, name, detail, mirror_ids FROM changelog WHERE idx > $a ORDER BY idx LIMIT $m",

@@ -54,6 +54,18 @@ public sealed class MdsModel : IDisposable
 
     public long LastOrphanId { get; set; }
 
+    /// <summary>The durable active-epoch set (IWM §2.2.5), as stored: FID → row.</summary>
+    public Dictionary<Fid, EpochRow> ActiveEpochs { get; } = [];
+
+    /// <summary>Durable client table by client uuid (IWM §2.2.5).</summary>
+    public Dictionary<string, ClientRow> Clients { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Highest epoch id handed out (meta "last_epoch_id"); epoch ids never repeat across restarts.</summary>
+    public ulong LastEpochId { get; set; }
+
+    /// <summary>Highest client id handed out (meta "last_client_id").</summary>
+    public ulong LastClientId { get; set; }
+
     /// <summary>Round-robin start for placement; not durable (any start is fine after a restart).</summary>
     public ulong PlacementCursor { get; set; }
 

@@ -116,6 +116,46 @@ public sealed class Mutation
         }
     }
 
+    /// <summary>Adds or updates a FID in the durable active-epoch set (IWM §2.2.5), in this transaction.</summary>
+    public void SaveEpoch(EpochRow epoch)
+    {
+        model.ActiveEpochs[epoch.Fid] = epoch;
+        ops.Add(new SaveEpochOp(epoch));
+        if (epoch.EpochId > model.LastEpochId)
+        {
+            model.LastEpochId = epoch.EpochId;
+            ops.Add(new SetMetaOp("last_epoch_id", (long)epoch.EpochId));
+        }
+    }
+
+    /// <summary>Removes a FID from the durable active-epoch set (epoch closed).</summary>
+    public void DeleteEpoch(Fid fid)
+    {
+        if (model.ActiveEpochs.Remove(fid))
+        {
+            ops.Add(new DeleteEpochOp(fid));
+        }
+    }
+
+    public void SaveClient(ClientRow client)
+    {
+        model.Clients[client.Uuid] = client;
+        ops.Add(new SaveClientOp(client));
+        if (client.ClientId > model.LastClientId)
+        {
+            model.LastClientId = client.ClientId;
+            ops.Add(new SetMetaOp("last_client_id", (long)client.ClientId));
+        }
+    }
+
+    public void DeleteClient(string uuid)
+    {
+        if (model.Clients.Remove(uuid))
+        {
+            ops.Add(new DeleteClientOp(uuid));
+        }
+    }
+
     internal IReadOnlyList<StoreOp> Finish()
     {
         foreach (var fid in deleted)

@@ -109,3 +109,39 @@ internal sealed record DeleteOrphanOp(long Id) : StoreOp
     public override void Apply(StatementCache statements) =>
         statements.Execute("DELETE FROM orphans WHERE id = $i", ("$i", Id));
 }
+
+/// <summary>The durable active-epoch set (IWM §2.2.5): one row per FID with an open write epoch.</summary>
+internal sealed record SaveEpochOp(EpochRow Epoch) : StoreOp
+{
+    public override void Apply(StatementCache statements)
+    {
+        var e = Epoch;
+        statements.Execute("""
+            INSERT OR REPLACE INTO active_epochs (fid, epoch_id, error_mask, evicted, opened_at)
+            VALUES ($f, $e, $m, $v, $o)
+            """,
+            ("$f", e.Fid.ToBytes()), ("$e", (long)e.EpochId), ("$m", (long)e.ErrorMask), ("$v", e.Evicted ? 1 : 0), ("$o", e.OpenedAtNs));
+    }
+}
+
+internal sealed record DeleteEpochOp(Fid Fid) : StoreOp
+{
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("DELETE FROM active_epochs WHERE fid = $f", ("$f", Fid.ToBytes()));
+}
+
+internal sealed record SaveClientOp(ClientRow Client) : StoreOp
+{
+    public override void Apply(StatementCache statements)
+    {
+        var c = Client;
+        statements.Execute("INSERT OR REPLACE INTO clients (client_uuid, client_id, iwm_aware, connected_at) VALUES ($u, $i, $a, $t)",
+            ("$u", c.Uuid), ("$i", (long)c.ClientId), ("$a", c.IwmAware ? 1 : 0), ("$t", c.ConnectedAtNs));
+    }
+}
+
+internal sealed record DeleteClientOp(string Uuid) : StoreOp
+{
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("DELETE FROM clients WHERE client_uuid = $u", ("$u", Uuid));
+}
