@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Mirror.Client.Locks;
 using Mirror.Client.Metadata;
 using Mirror.Client.Mirrors;
 using Mirror.Client.Targets;
@@ -30,6 +31,16 @@ public sealed partial class MirrorClient : IAsyncDisposable
         Writer = new MirrorWriter(targets);
         Copier = new MirrorCopier(Reader, Writer);
         Verifier = new MirrorVerifier(Reader);
+        if (options.IwmAware)
+        {
+            // IWM §2.4.6: a client that is not IWM-aware never takes AW locks (it writes with a write intent).
+            Locks = new ClientLockCache(mds, targets, options.Iwm, options.LoggerFactory?.CreateLogger("Mirror.Client.Locks"));
+            if (options.KeepLease)
+            {
+                Lease = new LeaseKeeper(mds, Locks, options.LoggerFactory?.CreateLogger("Mirror.Client.Locks"));
+                Lease.Start();
+            }
+        }
     }
 
     public MdsClient Mds { get; }
@@ -39,6 +50,15 @@ public sealed partial class MirrorClient : IAsyncDisposable
     public MirrorClientOptions Options { get; }
 
     internal ILogger? Logger { get; }
+
+    /// <summary>The lock cache (LAYOUT and AW locks, IWM §2.2); null for a client that is not IWM-aware.</summary>
+    public ClientLockCache? Locks { get; }
+
+    /// <summary>Pings and the Callbacks stream; null when not IWM-aware or not asked for.</summary>
+    public LeaseKeeper? Lease { get; }
+
+    /// <summary>Set when the MDS answered a lock call UNIMPLEMENTED: IWM files are then written delayed-FLR.</summary>
+    internal bool ImmediateUnsupported { get; set; }
 
     internal ReadMirrorSelector Selector { get; }
 
@@ -160,9 +180,18 @@ public sealed partial class MirrorClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Lease is not null)
+        {
+            await Lease.DisposeAsync();
+        }
+
+        if (Locks is not null)
+        {
+            await Locks.DisposeAsync();
+        }
+
         ownedTargets?.Dispose();
         Mds.Dispose();
-        await Task.CompletedTask;
     }
 
     /// <summary>Runs an MDS call and names <paramref name="path"/> in its error, keeping the errno.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Mirror.Client.Locks;
 using Mirror.Client.Metadata;
 using Mirror.Client.Targets;
 
@@ -21,6 +22,15 @@ public sealed record MirrorClientOptions
 
     /// <summary>How long a mirror that failed a read stays at the back of the read order.</summary>
     public TimeSpan ReadFailoverPenalty { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Bytes of the per-handle read cache (the last chunk read; IWM §2.2.7.3); 0 = none.</summary>
+    public int ReadCacheBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Immediate Write Mirroring tunables (AW idle release, commit on epoch close, secondary fast-fail).</summary>
+    public IwmOptions Iwm { get; init; } = new();
+
+    /// <summary>Start the lease keeper (pings, Callbacks stream) at connect; IWM-aware clients only.</summary>
+    public bool KeepLease { get; init; } = true;
 
     public MdsClientOptions Mds { get; init; } = new();
 

@@ -21,16 +21,21 @@ namespace Mirror.Client.Files;
 /// stays reported (sticky) until the handle is closed. Overlapping writes are ordered (a write waits for
 /// in-flight writes it overlaps), and reads wait for overlapping writes (read-your-writes).
 ///
+/// Immediate Write Mirroring (layouts with ≥ 2 IMMEDIATE mirrors, MirrorFile.Immediate.cs): no write
+/// intent; every modification runs under the file's AW lock and goes to the primary and every
+/// INFLIGHT/IMMEDIATE non-STALE mirror; only a primary failure can reach the application.
+///
 /// Size: the MDS keeps a lazy size; the handle reports the end of its completed writes at fsync/close
 /// and every <see cref="MirrorClientOptions.SizeUpdateBytes"/> of growth (close-to-open consistency).
 /// </summary>
-public sealed class MirrorFile : IAsyncDisposable
+public sealed partial class MirrorFile : IAsyncDisposable
 {
     private readonly MirrorClient client;
     private readonly SemaphoreSlim window;
     private readonly SemaphoreSlim layoutLock = new(1, 1);
     private readonly Dictionary<long, InflightWrite> inflight = [];
     private readonly HashSet<int> ostsWritten = [];
+    private readonly ReadCache readCache;
     private FileLayout layout;
     private long nextWriteId;
     private bool writeIntentSent;
@@ -51,6 +56,7 @@ public sealed class MirrorFile : IAsyncDisposable
         size = attr.Size;
         reportedSize = attr.Size;
         window = new SemaphoreSlim(Math.Max(1, client.Options.MaxWritesInFlight));
+        readCache = new ReadCache(client.Options.ReadCacheBytes);
     }
 
     public string Path { get; }
@@ -72,6 +78,9 @@ public sealed class MirrorFile : IAsyncDisposable
         get { lock (inflight) { return size; } }
     }
 
+    /// <summary>The handle's read cache (IWM §2.2.7.3 keeps it across STATE_ONLY_CHANGE layouts).</summary>
+    public ReadCache Cache => readCache;
+
     /// <summary>Reads up to <paramref name="buffer"/>.Length bytes at <paramref name="offset"/>; fewer only at end of file.</summary>
     public async Task<int> ReadAsync(ulong offset, Memory<byte> buffer, CancellationToken ct = default)
     {
@@ -84,12 +93,20 @@ public sealed class MirrorFile : IAsyncDisposable
         }
 
         var n = (int)Math.Min((ulong)buffer.Length, fileSize - offset);
+        await RefreshImmediateLayoutAsync(ct);
         for (var attempt = 0; ; attempt++)
         {
             var held = Layout;
+            if (readCache.TryRead(offset, buffer.Span[..n], held.Generation))
+            {
+                return n;
+            }
+
+            var seen = readCache.Version;
             try
             {
                 await client.Reader.ReadAsync(Fid, held, offset, buffer[..n], ct);
+                readCache.Store(offset, buffer.Span[..n], held.Generation, seen);
                 return n;
             }
             catch (MirrorException e) when (e.Errno == Errno.ESTALE && attempt == 0)
@@ -109,8 +126,9 @@ public sealed class MirrorFile : IAsyncDisposable
             return;
         }
 
-        await EnsureWriteIntentAsync(ct);
+        await EnsureWriteIntentUnlessImmediateAsync(ct);
         var end = offset + (ulong)data.Length;
+        readCache.Invalidate(offset, end);
         await WaitForOverlapsAsync(offset, end);
         await window.WaitAsync(ct);
         var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
@@ -145,8 +163,8 @@ public sealed class MirrorFile : IAsyncDisposable
         ThrowIfClosed();
         await DrainAsync();
         ThrowPendingError();
-        await EnsureWriteIntentAsync(ct);
-        await ModifyMirrorsAsync((held, mirrors) => client.Writer.TruncateAsync(Fid, held.Generation, mirrors, newSize, ct), ct);
+        readCache.Invalidate(Math.Min(newSize, Size), ulong.MaxValue);
+        await ModifyAsync((held, mirrors, t) => client.Writer.TruncateAsync(Fid, held.Generation, mirrors, newSize, t), ct);
         await client.Mds.SetAttrAsync(
             new MdsSetAttrRequest
             {
@@ -209,7 +227,7 @@ public sealed class MirrorFile : IAsyncDisposable
     {
         try
         {
-            await ModifyMirrorsAsync((held, mirrors) => client.Writer.WriteAsync(Fid, held.Generation, mirrors, entry.Start, buffer.AsMemory(0, length)), CancellationToken.None);
+            await ModifyAsync((held, mirrors, t) => client.Writer.WriteAsync(Fid, held.Generation, mirrors, entry.Start, buffer.AsMemory(0, length), t), CancellationToken.None);
             lock (inflight)
             {
                 completedEnd = Math.Max(completedEnd, entry.End);
@@ -237,12 +255,12 @@ public sealed class MirrorFile : IAsyncDisposable
     /// newer layout generation) refetches the layout through a new write intent and retries once.
     /// In delayed-write mode there is one target, so any mirror error fails the operation.
     /// </summary>
-    private async Task ModifyMirrorsAsync(Func<FileLayout, IReadOnlyList<LayoutMirror>, Task<MirrorWriteResult>> modify, CancellationToken ct)
+    private async Task ModifyMirrorsAsync(Func<FileLayout, IReadOnlyList<LayoutMirror>, CancellationToken, Task<MirrorWriteResult>> modify, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
             var held = Layout;
-            var result = await modify(held, WriteTargets.For(held));
+            var result = await modify(held, WriteTargets.For(held), ct);
             lock (inflight)
             {
                 ostsWritten.UnionWith(result.OstsTouched);
@@ -278,13 +296,28 @@ public sealed class MirrorFile : IAsyncDisposable
             if (!writeIntentSent)
             {
                 var reply = await MirrorClient.WithPath(Path, () => client.Mds.LayoutIntentAsync(Fid, LayoutIntentOp.IntentWrite, ct));
-                Volatile.Write(ref layout, reply.Layout);
+                AdoptLayout(reply.Layout);
                 Volatile.Write(ref writeIntentSent, true);
             }
         }
         finally
         {
             layoutLock.Release();
+        }
+    }
+
+    /// <summary>Installs a layout the handle learned; the read cache keeps or drops its data (IWM §2.2.7.3).</summary>
+    private void AdoptLayout(FileLayout next)
+    {
+        lock (inflight)
+        {
+            if (next.Generation == layout.Generation && ReferenceEquals(next, layout))
+            {
+                return;
+            }
+
+            readCache.OnLayout(next);
+            Volatile.Write(ref layout, next);
         }
     }
 
@@ -301,7 +334,7 @@ public sealed class MirrorFile : IAsyncDisposable
             var reply = forWrite || writeIntentSent
                 ? await client.Mds.LayoutIntentAsync(Fid, LayoutIntentOp.IntentWrite, ct)
                 : await client.Mds.GetLayoutAsync(Fid, ct);
-            Volatile.Write(ref layout, reply.Layout);
+            AdoptLayout(reply.Layout);
         }
         finally
         {

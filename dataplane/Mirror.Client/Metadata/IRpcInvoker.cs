@@ -15,6 +15,12 @@ public interface IRpcInvoker : IDisposable
     Task<TResponse> UnaryAsync<TRequest, TResponse>(string method, TRequest request, CallOptions options = default)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>, new();
+
+    /// <summary>A server-streaming call (the MDS Callbacks stream); peers without streaming answer UNIMPLEMENTED.</summary>
+    IAsyncEnumerable<TResponse> ServerStreamingAsync<TRequest, TResponse>(string method, TRequest request, CallOptions options = default)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>, new() =>
+        throw new RpcException(StatusCode.Unimplemented, $"{method}: {Target} does not stream");
 }
 
 /// <summary>The production <see cref="IRpcInvoker"/>: a real <see cref="RpcChannel"/>.</summary>
@@ -28,6 +34,11 @@ public sealed class RpcChannelInvoker(RpcChannel channel) : IRpcInvoker
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>, new() =>
         channel.UnaryAsync<TRequest, TResponse>(method, request, options);
+
+    public IAsyncEnumerable<TResponse> ServerStreamingAsync<TRequest, TResponse>(string method, TRequest request, CallOptions options = default)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>, new() =>
+        channel.ServerStreamingAsync<TRequest, TResponse>(method, request, options);
 
     public void Dispose() => channel.Dispose();
 }

@@ -16,7 +16,7 @@ namespace Mirror.Client.Metadata;
 /// on UNAVAILABLE with a short backoff until <see cref="MdsClientOptions.RetryDeadline"/> (an MDS restart
 /// or failover); modifying calls are not retried here, their callers decide.
 /// </summary>
-public sealed class MdsClient : IDisposable
+public sealed partial class MdsClient : IDisposable
 {
     private readonly IRpcInvoker rpc;
     private readonly MdsClientOptions options;
@@ -42,6 +42,9 @@ public sealed class MdsClient : IDisposable
             ct);
         ClientId = reply.ClientId;
         MdsBootId = reply.MdsBootId;
+        ClientUuid = clientUuid;
+        IwmAware = iwmAware;
+        LeaseMs = reply.LeaseMs;
         return reply;
     }
 

@@ -10,6 +10,15 @@ public sealed class MirrorWriteResult
     public MirrorErrorReport Errors { get; } = new();
 
     public HashSet<int> OstsTouched { get; } = [];
+
+    /// <summary>
+    /// Per mirror id: the stripes whose calls failed, numbered across the mirror's components in layout
+    /// order (<see cref="MirrorStripes"/>), for the per-stripe LVB of IWM §3.1.
+    /// </summary>
+    public Dictionary<ushort, SortedSet<int>> FailedStripes { get; } = [];
+
+    /// <summary>Per OST: the mirror ids that touched it (a failed OST Sync is an error on each, IWM §2.2.2).</summary>
+    public Dictionary<int, HashSet<ushort>> MirrorsByOst { get; } = [];
 }
 
 /// <summary>
@@ -24,13 +33,13 @@ public sealed class MirrorWriter(IOstTargetSet targets)
         var result = new MirrorWriteResult();
         await ForEachMirrorAsync(mirrors, result, (mirror, osts) =>
         {
-            var tasks = new List<Task>();
+            var tasks = new List<PieceCall>();
             foreach (var piece in MirrorMapping.Pieces(mirror, offset, data.Length))
             {
                 osts.Add(piece.OstIndex);
                 var slice = data.Slice((int)(piece.FileOffset - offset), piece.Length);
                 var obj = OstTargetExtensions.ObjectFor(fid, piece.Component, piece.StripeIndex);
-                tasks.Add(targets.Get(piece.OstIndex).WriteAsync(obj, piece.ObjectOffset, slice, generation, sync: false, ct));
+                tasks.Add(new(targets.Get(piece.OstIndex).WriteAsync(obj, piece.ObjectOffset, slice, generation, sync: false, ct), piece.Component, piece.StripeIndex));
             }
 
             return tasks;
@@ -44,13 +53,13 @@ public sealed class MirrorWriter(IOstTargetSet targets)
         var result = new MirrorWriteResult();
         await ForEachMirrorAsync(mirrors, result, (mirror, osts) =>
         {
-            var tasks = new List<Task>();
+            var tasks = new List<PieceCall>();
             foreach (var (component, stripe, objectSize) in MirrorMapping.ObjectSizes(mirror, fileSize))
             {
                 var ost = component.Osts[stripe];
                 osts.Add(ost);
                 var obj = OstTargetExtensions.ObjectFor(fid, component, stripe);
-                tasks.Add(targets.Get(ost).SetAttrAsync(obj, objectSize, null, generation, ct));
+                tasks.Add(new(targets.Get(ost).SetAttrAsync(obj, objectSize, null, generation, ct), component, stripe));
             }
 
             return tasks;
@@ -64,12 +73,12 @@ public sealed class MirrorWriter(IOstTargetSet targets)
         var result = new MirrorWriteResult();
         await ForEachMirrorAsync(mirrors, result, (mirror, osts) =>
         {
-            var tasks = new List<Task>();
+            var tasks = new List<PieceCall>();
             foreach (var piece in MirrorMapping.Pieces(mirror, offset, length, int.MaxValue))
             {
                 osts.Add(piece.OstIndex);
                 var obj = OstTargetExtensions.ObjectFor(fid, piece.Component, piece.StripeIndex);
-                tasks.Add(targets.Get(piece.OstIndex).PunchAsync(obj, piece.ObjectOffset, (ulong)piece.Length, generation, ct));
+                tasks.Add(new(targets.Get(piece.OstIndex).PunchAsync(obj, piece.ObjectOffset, (ulong)piece.Length, generation, ct), piece.Component, piece.StripeIndex));
             }
 
             return tasks;
@@ -77,7 +86,49 @@ public sealed class MirrorWriter(IOstTargetSet targets)
         return result;
     }
 
-    private static async Task ForEachMirrorAsync(IReadOnlyList<LayoutMirror> mirrors, MirrorWriteResult result, Func<LayoutMirror, HashSet<int>, List<Task>> start)
+    /// <summary>Preallocates (FALLOC_FL_* <paramref name="mode"/>) [offset, offset+length) on each mirror (IWM §2.3.2.1 fallocate fan-out).</summary>
+    public async Task<MirrorWriteResult> FallocateAsync(Fid fid, uint generation, IReadOnlyList<LayoutMirror> mirrors, ulong offset, long length, uint mode, CancellationToken ct = default)
+    {
+        var result = new MirrorWriteResult();
+        await ForEachMirrorAsync(mirrors, result, (mirror, osts) =>
+        {
+            var tasks = new List<PieceCall>();
+            foreach (var piece in MirrorMapping.Pieces(mirror, offset, length, int.MaxValue))
+            {
+                osts.Add(piece.OstIndex);
+                var obj = OstTargetExtensions.ObjectFor(fid, piece.Component, piece.StripeIndex);
+                tasks.Add(new(targets.Get(piece.OstIndex).FallocateAsync(obj, piece.ObjectOffset, (ulong)piece.Length, mode, generation, ct), piece.Component, piece.StripeIndex));
+            }
+
+            return tasks;
+        });
+        return result;
+    }
+
+    /// <summary>Sets the mtime of every stripe object of each mirror (IWM §2.3.2.1 time setattr).</summary>
+    public async Task<MirrorWriteResult> SetMtimeAsync(Fid fid, uint generation, IReadOnlyList<LayoutMirror> mirrors, DateTimeOffset mtime, CancellationToken ct = default)
+    {
+        var result = new MirrorWriteResult();
+        await ForEachMirrorAsync(mirrors, result, (mirror, osts) =>
+        {
+            var tasks = new List<PieceCall>();
+            foreach (var component in mirror.Components)
+            {
+                for (var stripe = 0; stripe < component.Osts.Count; stripe++)
+                {
+                    var ost = component.Osts[stripe];
+                    osts.Add(ost);
+                    var obj = OstTargetExtensions.ObjectFor(fid, component, stripe);
+                    tasks.Add(new(targets.Get(ost).SetAttrAsync(obj, null, mtime, generation, ct), component, stripe));
+                }
+            }
+
+            return tasks;
+        });
+        return result;
+    }
+
+    private static async Task ForEachMirrorAsync(IReadOnlyList<LayoutMirror> mirrors, MirrorWriteResult result, Func<LayoutMirror, HashSet<int>, List<PieceCall>> start)
     {
         var perMirror = new Task[mirrors.Count];
         for (var i = 0; i < mirrors.Count; i++)
@@ -88,12 +139,14 @@ public sealed class MirrorWriter(IOstTargetSet targets)
         await Task.WhenAll(perMirror);
     }
 
-    private static async Task RunMirrorAsync(LayoutMirror mirror, MirrorWriteResult result, Func<LayoutMirror, HashSet<int>, List<Task>> start)
+    private static async Task RunMirrorAsync(LayoutMirror mirror, MirrorWriteResult result, Func<LayoutMirror, HashSet<int>, List<PieceCall>> start)
     {
         var osts = new HashSet<int>();
+        List<PieceCall> calls = [];
         try
         {
-            await Task.WhenAll(start(mirror, osts));
+            calls = start(mirror, osts);
+            await Task.WhenAll(calls.Select(c => c.Call));
         }
         catch (Exception e)
         {
@@ -104,7 +157,29 @@ public sealed class MirrorWriter(IOstTargetSet targets)
             lock (result)
             {
                 result.OstsTouched.UnionWith(osts);
+                foreach (var ost in osts)
+                {
+                    if (!result.MirrorsByOst.TryGetValue(ost, out var ids))
+                    {
+                        result.MirrorsByOst[ost] = ids = [];
+                    }
+
+                    ids.Add(mirror.Id);
+                }
+
+                foreach (var failed in calls.Where(c => c.Call.IsFaulted || c.Call.IsCanceled))
+                {
+                    if (!result.FailedStripes.TryGetValue(mirror.Id, out var stripes))
+                    {
+                        result.FailedStripes[mirror.Id] = stripes = [];
+                    }
+
+                    stripes.Add(MirrorStripes.Index(mirror, failed.Component, failed.Stripe));
+                }
             }
         }
     }
+
+    /// <summary>One OST call of a fan-out and the stripe it addresses.</summary>
+    private readonly record struct PieceCall(Task Call, LayoutComponent Component, int Stripe);
 }

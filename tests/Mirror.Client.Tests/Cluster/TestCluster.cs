@@ -26,7 +26,7 @@ public sealed class TestCluster : IAsyncDisposable
         this.pools = pools;
     }
 
-    public MdsHost Mds { get; }
+    public MdsHost Mds { get; private set; }
 
     public int OstCount => osts.Length;
 
@@ -44,6 +44,14 @@ public sealed class TestCluster : IAsyncDisposable
 
         await cluster.WaitForOstsUpAsync();
         return cluster;
+    }
+
+    /// <summary>Stops the MDS and starts it again on the same port and data dir (an MDS restart, IWM §2.2.5).</summary>
+    public async Task RestartMdsAsync()
+    {
+        var port = int.Parse(Mds.Address.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        await Mds.DisposeAsync();
+        Mds = await MdsHost.StartAsync(new MdsHostOptions { DataDir = Path.Combine(root, "mds"), Token = Token, MetricsPort = null, Port = port });
     }
 
     public string OstAddress(int index) => osts[index]?.Address ?? throw new InvalidOperationException($"OST{index} is stopped");

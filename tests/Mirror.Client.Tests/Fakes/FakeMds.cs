@@ -68,6 +68,37 @@ internal sealed class FakeMds
 
     public List<ulong> SizeUpdates { get; } = [];
 
+    // ---- IWM lock state (FakeLockMds) ----
+    public string BootId { get; set; } = "boot-1";
+
+    public bool EvictOnPing { get; set; }
+
+    public bool ReconnectAsKnown { get; set; }
+
+    public List<string> ConnectUuids { get; } = [];
+
+    public ulong LastHandle { get; set; }
+
+    public ulong EpochId { get; set; }
+
+    public ulong LastEpochId { get; set; }
+
+    public ushort ErrorMask { get; set; }
+
+    public List<(ulong Handle, LockBit Bits)> Enqueues { get; } = [];
+
+    public HashSet<ulong> HeldAw { get; } = [];
+
+    public HashSet<ulong> HeldLayout { get; } = [];
+
+    public List<(ulong Handle, byte[] Lvb)> AwCancels { get; } = [];
+
+    public List<ulong> OtherCancels { get; } = [];
+
+    public List<ushort> ClosedMasks { get; } = [];
+
+    public List<HeldLock> Replayed { get; } = [];
+
     private LayoutReply Reply() => new() { Attr = FileAttr(), Layout = Layout.ToMsg() };
 
     private Attr FileAttr() => new()

@@ -37,8 +37,19 @@ internal sealed class FakeOst(int index) : IOstTarget
 
     public byte[]? Object(Fid fid, uint component, int stripe) => objects.GetValueOrDefault((fid, component, (uint)stripe));
 
-    public Task<WriteReply> WriteAsync(ObjectId obj, ulong offset, ReadOnlyMemory<byte> data, uint layoutGeneration, bool sync, CancellationToken ct = default)
+    /// <summary>When set, writes wait for it (a slow OST; tests release it).</summary>
+    public TaskCompletionSource? WriteGate { get; set; }
+
+    /// <summary>The OST's journal commits everything written so far (as its commit thread would).</summary>
+    public void CommitAll() => Interlocked.Exchange(ref committed, Interlocked.Read(ref transno));
+
+    public async Task<WriteReply> WriteAsync(ObjectId obj, ulong offset, ReadOnlyMemory<byte> data, uint layoutGeneration, bool sync, CancellationToken ct = default)
     {
+        if (WriteGate is { } gate)
+        {
+            await gate.Task;
+        }
+
         Check(layoutGeneration);
         Interlocked.Increment(ref Writes);
         var key = Key(obj);
@@ -55,7 +66,7 @@ internal sealed class FakeOst(int index) : IOstTarget
             objects[key] = current;
         }
 
-        return Task.FromResult(new WriteReply { Transno = (ulong)Interlocked.Increment(ref transno), LastCommitted = LastCommitted });
+        return new WriteReply { Transno = (ulong)Interlocked.Increment(ref transno), LastCommitted = LastCommitted };
     }
 
     public Task<ReadReply> ReadAsync(ObjectId obj, ulong offset, uint length, uint layoutGeneration, CancellationToken ct = default)
