@@ -18,6 +18,7 @@ namespace Mirror.Client.Files;
 public sealed partial class MirrorClient : IAsyncDisposable
 {
     private readonly OstTargetSet? ownedTargets;
+    private readonly Dictionary<Fid, (ReadCache Cache, int Handles)> readCaches = [];
 
     internal MirrorClient(MdsClient mds, IOstTargetSet targets, MirrorClientOptions options, OstTargetSet? ownedTargets = null)
     {
@@ -192,6 +193,38 @@ public sealed partial class MirrorClient : IAsyncDisposable
 
         ownedTargets?.Dispose();
         Mds.Dispose();
+    }
+
+    /// <summary>
+    /// The read cache of <paramref name="fid"/>, shared by this client's open handles of the file (like a page
+    /// cache per inode), so a write through one handle invalidates what another handle cached.
+    /// </summary>
+    internal ReadCache OpenReadCache(Fid fid)
+    {
+        lock (readCaches)
+        {
+            var (cache, handles) = readCaches.TryGetValue(fid, out var entry) ? entry : (new ReadCache(Options.ReadCacheBytes), 0);
+            readCaches[fid] = (cache, handles + 1);
+            return cache;
+        }
+    }
+
+    internal void CloseReadCache(Fid fid)
+    {
+        lock (readCaches)
+        {
+            if (readCaches.TryGetValue(fid, out var entry))
+            {
+                if (entry.Handles <= 1)
+                {
+                    readCaches.Remove(fid);
+                }
+                else
+                {
+                    readCaches[fid] = (entry.Cache, entry.Handles - 1);
+                }
+            }
+        }
     }
 
     /// <summary>Runs an MDS call and names <paramref name="path"/> in its error, keeping the errno.</summary>

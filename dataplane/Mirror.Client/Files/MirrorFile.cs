@@ -56,7 +56,7 @@ public sealed partial class MirrorFile : IAsyncDisposable
         size = attr.Size;
         reportedSize = attr.Size;
         window = new SemaphoreSlim(Math.Max(1, client.Options.MaxWritesInFlight));
-        readCache = new ReadCache(client.Options.ReadCacheBytes);
+        readCache = client.OpenReadCache(attr.Fid);
     }
 
     public string Path { get; }
@@ -216,6 +216,7 @@ public sealed partial class MirrorFile : IAsyncDisposable
         }
         finally
         {
+            client.CloseReadCache(Fid);
             window.Dispose();
             layoutLock.Dispose();
         }

@@ -4,10 +4,10 @@ using Mirror.Core.Layouts;
 namespace Mirror.Client.Files;
 
 /// <summary>
-/// A handle's small read cache: the last chunk read, tagged with the layout generation it was read under
-/// (the part of Lustre's page cache that IWM §2.2.7.3 is about). Same close-to-open consistency as the
-/// handle's size: the handle's own writes, truncates and punches invalidate what they overlap; other
-/// clients' writes are seen after a reopen.
+/// A file's small read cache in this client, shared by its open handles: the last chunk read, tagged with
+/// the layout generation it was read under (the part of Lustre's page cache that IWM §2.2.7.3 is about).
+/// Writes, truncates and punches through any handle of this client invalidate what they overlap; other
+/// clients' writes are seen after a reopen (close-to-open consistency, as for the size).
 ///
 /// On a new layout (IWM §2.2.7.3): exactly one generation newer and STATE_ONLY_CHANGE → the stripes did
 /// not move, keep the data (re-tagged); anything else (a destructive change, or more than one generation

@@ -65,14 +65,24 @@ public sealed partial class ClientLockCache : IAsyncDisposable
             return cached;
         }
 
-        await file.Gate.WaitAsync(ct);
-        try
+        for (var evictionRetry = 0; ; evictionRetry++)
         {
-            return await EnsureLayoutLockedAsync(file, ct);
-        }
-        finally
-        {
-            file.Gate.Release();
+            var (seenId, seenBoot) = (mds.ClientId, mds.MdsBootId);
+            await file.Gate.WaitAsync(ct);
+            try
+            {
+                return await EnsureLayoutLockedAsync(file, ct);
+            }
+            catch (MirrorException e) when (IsEvicted(e) && evictionRetry == 0 && OnEvictionDetected is not null)
+            {
+                // Reconnect outside the gate, then enqueue again.
+            }
+            finally
+            {
+                file.Gate.Release();
+            }
+
+            await OnEvictionDetected!(seenId, seenBoot);
         }
     }
 
@@ -287,6 +297,7 @@ public sealed partial class ClientLockCache : IAsyncDisposable
 
     private async Task RunReleaseAsync(ActiveWriterLock aw, string reason)
     {
+        var (seenId, seenBoot) = (mds.ClientId, mds.MdsBootId);
         await aw.Drained;
         if (Options.SyncOnEpochClose)
         {
@@ -300,8 +311,12 @@ public sealed partial class ClientLockCache : IAsyncDisposable
         }
         catch (MirrorException e) when (IsEvicted(e))
         {
-            // Evicted meanwhile: the MDS already stales the secondaries (IWM §2.4.3).
+            // Evicted meanwhile: the MDS already stales the secondaries (IWM §2.4.3); reconnect.
             LogCancelFailed(aw.Fid, aw.Handle, e.Message);
+            if (OnEvictionDetected is { } onEvicted)
+            {
+                _ = onEvicted(seenId, seenBoot);
+            }
         }
         catch (Exception e)
         {

@@ -196,7 +196,7 @@ public sealed class ClientRegistry
             session.Stream?.Cancel();
         }
 
-        logger.LogWarning("evicting client {ClientId} ({Uuid}): {Reason}", clientId, session.Uuid, reason);
+        logger.Evicting(clientId, session.Uuid, reason);
         EvictionCounted?.Invoke(clientId);
 
         // The epochs learn of the eviction before its row or locks go: a close granted by the drop, or a
@@ -222,7 +222,7 @@ public sealed class ClientRegistry
             }
             catch (MirrorException e)
             {
-                logger.LogWarning("could not remove the client row of {ClientId}: {Error}", clientId, e.Message);
+                logger.ClientRowNotRemoved(clientId, e.Message);
             }
         }
 

@@ -103,7 +103,7 @@ public sealed partial class EpochManager
                 {
                     await FaultPoints.HitAsync(OpenFault).ConfigureAwait(false);
                     Metrics.StateOnlyChange();
-                    logger.LogInformation("epoch {EpochId} opened on {Fid} by client {ClientId}", row.EpochId, fid, client.ClientId);
+                    logger.EpochOpened(row.EpochId, fid, client.ClientId);
                     locks.Revoke(fid, LockBits.Layout);
                 }
 
@@ -252,7 +252,7 @@ public sealed partial class EpochManager
             }
             catch (Exception e) when (e is MirrorException or OperationCanceledException)
             {
-                logger.LogWarning("forced close of the epoch of {Fid} ({Why}) did not finish: {Error}", f, why, e.Message);
+                logger.ForcedCloseUnfinished(f, why, e.Message);
             }
             finally
             {
@@ -322,7 +322,7 @@ public sealed partial class EpochManager
                 Metrics.StateOnlyChange();
             }
 
-            logger.LogInformation("epoch {EpochId} of {Fid} closed {Outcome}, stale mirrors {MirrorIds}", closed.Item1.EpochId, fid, label,
+            logger.EpochClosed(closed.Item1.EpochId, fid, label,
                 string.Join(',', closed.Item3?.MirrorIds ?? []));
             locks.Revoke(fid, LockBits.Layout);
         }

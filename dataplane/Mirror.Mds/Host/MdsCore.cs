@@ -193,7 +193,7 @@ public sealed class MdsCore : IAsyncDisposable
             }
             catch (Exception e) when (!stop.IsCancellationRequested)
             {
-                Model.Logger.LogWarning("IWM housekeeping pass failed: {Error}", e.Message);
+                Model.Logger.HousekeepingFailed(e.Message);
             }
         }
     }

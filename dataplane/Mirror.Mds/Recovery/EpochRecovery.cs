@@ -71,8 +71,7 @@ public sealed class EpochRecovery
         }
 
         windowEndNs = model.NowNs() + (long)(Window.TotalMilliseconds * 1_000_000);
-        logger.LogWarning("recovery: {Epochs} open epochs, waiting up to {WindowMs} ms for {Clients} clients to reconnect",
-            epochCount, Window.TotalMilliseconds, known.Count);
+        logger.RecoveryWindowOpen(epochCount, Window.TotalMilliseconds, known.Count);
     }
 
     /// <summary>Called by the housekeeping loop: ends recovery when the window has passed.</summary>
@@ -178,7 +177,7 @@ public sealed class EpochRecovery
             var fids = model.Read(() => model.ActiveEpochs.Keys.ToList());
             if (anyMissing)
             {
-                logger.LogWarning("recovery: {Count} clients did not come back; closing {Epochs} epochs with their secondaries stale", missing.Count, fids.Count);
+                logger.RecoveryClientsMissing(missing.Count, fids.Count);
             }
 
             // §2.2.5: each file's close is independent, so they run in parallel; new AW grants wait for all.
@@ -187,7 +186,7 @@ public sealed class EpochRecovery
         }
         catch (Exception e) when (e is MirrorException or OperationCanceledException)
         {
-            logger.LogError("recovery did not finish: {Error}", e.Message);
+            logger.RecoveryFailed(e.Message);
             done.TrySetResult();
         }
     }

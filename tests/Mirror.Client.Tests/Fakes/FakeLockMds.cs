@@ -28,6 +28,12 @@ internal static class FakeLockMds
             {
                 lock (mds)
                 {
+                    if (mds.EvictOnNextEnqueue)
+                    {
+                        mds.EvictOnNextEnqueue = false;
+                        throw new Mirror.Rpc.RpcException(Mirror.Rpc.StatusCode.Aborted, $"client {r.ClientId} evicted; connect again", Core.Errors.Errno.ESTALE);
+                    }
+
                     var handle = ++mds.LastHandle;
                     var bits = (LockBit)r.Bits;
                     mds.Enqueues.Add((handle, bits));

@@ -75,6 +75,8 @@ internal sealed class FakeMds
 
     public bool ReconnectAsKnown { get; set; }
 
+    public bool EvictOnNextEnqueue { get; set; }
+
     public List<string> ConnectUuids { get; } = [];
 
     public ulong LastHandle { get; set; }

@@ -100,8 +100,25 @@ internal sealed class FakeOst(int index) : IOstTarget
         return Modified();
     }
 
-    public Task<ModifyReply> FallocateAsync(ObjectId obj, ulong offset, ulong length, uint mode, uint layoutGeneration, CancellationToken ct = default) =>
-        throw new NotSupportedException();
+    /// <summary>Preallocation (mode 0) grows the object to offset+length with zeros; KEEP_SIZE (1) leaves its size.</summary>
+    public Task<ModifyReply> FallocateAsync(ObjectId obj, ulong offset, ulong length, uint mode, uint layoutGeneration, CancellationToken ct = default)
+    {
+        Check(layoutGeneration);
+        if ((mode & 1) == 0)
+        {
+            lock (objects)
+            {
+                var data = objects.GetValueOrDefault(Key(obj), []);
+                if ((ulong)data.Length < offset + length)
+                {
+                    Array.Resize(ref data, (int)(offset + length));
+                    objects[Key(obj)] = data;
+                }
+            }
+        }
+
+        return Modified();
+    }
 
     public Task<ModifyReply> SetAttrAsync(ObjectId obj, ulong? size, DateTimeOffset? mtime, uint layoutGeneration, CancellationToken ct = default)
     {

@@ -111,14 +111,18 @@ public class ImmediateWriteTests : IwmTestBase
 
         await file.PunchAsync(1000, 2000);
         await file.TruncateAsync(50_000);
+        await file.FallocateAsync(50_000, 10_000);
+        var modifiesBefore = Osts.All.Sum(o => (long)o.HighestTransno);
         await file.SetMtimeAsync(DateTimeOffset.UtcNow);
 
+        Assert.Equal(modifiesBefore + 3, Osts.All.Sum(o => (long)o.HighestTransno)); // one object setattr per mirror
         foreach (ushort id in new ushort[] { 1, 2, 3 })
         {
             var bytes = ObjectBytes(mds.Layout, id);
-            Assert.Equal(50_000, bytes.Length);
+            Assert.Equal(60_000, bytes.Length);
+            Assert.All(bytes[50_000..], b => Assert.Equal(0, b));
             Assert.All(bytes[1000..3000], b => Assert.Equal(0, b));
-            Assert.Equal(data[3000..50_000], bytes[3000..]);
+            Assert.Equal(data[3000..50_000], bytes[3000..50_000]);
         }
 
         Assert.DoesNotContain(MdsMethods.LayoutIntent, mds.Rpc.Calls);

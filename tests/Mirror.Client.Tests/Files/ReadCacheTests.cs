@@ -40,6 +40,30 @@ public class ReadCacheTests : IwmTestBase
     }
 
     [Fact]
+    public async Task A_write_through_one_handle_is_seen_by_another_handle_of_the_same_client()
+    {
+        var (client, _) = await ClientAsync();
+        await using (var first = await client.OpenAsync("/f"))
+        {
+            await first.WriteAsync(0, Data(4096, 1));
+        }
+
+        await using var reader = await client.OpenAsync("/f");
+        await using var writer = await client.OpenAsync("/f");
+        var back = new byte[4096];
+        await reader.ReadAsync(0, back);
+        Assert.True(reader.Cache.HasData);
+        var fresh = Data(4096, 2);
+
+        await writer.WriteAsync(0, fresh);
+        await writer.FsyncAsync();
+        await reader.ReadAsync(0, back);
+
+        Assert.Same(reader.Cache, writer.Cache);
+        Assert.Equal(fresh, back);
+    }
+
+    [Fact]
     public async Task A_handle_keeps_its_cache_across_the_epoch_close_and_drops_it_on_a_structural_change()
     {
         long drops = 0;

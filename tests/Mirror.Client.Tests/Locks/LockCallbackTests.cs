@@ -94,6 +94,44 @@ public class LockCallbackTests : IwmTestBase
     }
 
     [Fact]
+    public async Task An_ESTALE_evicted_lock_call_reconnects_with_the_same_uuid_and_retries()
+    {
+        var (client, mds) = await ClientAsync();
+        await using var keeper = new LeaseKeeper(client.Mds, client.Locks!);
+        await using var file = await client.OpenAsync("/f");
+        mds.EvictOnNextEnqueue = true;
+
+        await file.WriteAsync(0, Data(1000, 9));
+        await file.FsyncAsync();
+
+        Assert.Equal(2, mds.ConnectUuids.Count);
+        Assert.Equal(mds.ConnectUuids[0], mds.ConnectUuids[1]);
+        Assert.Single(client.Locks!.ActiveWriters);
+        Assert.Equal(1, keeper.Reconnects);
+    }
+
+    [Fact]
+    public async Task Writes_in_flight_under_a_lost_lock_succeed_when_the_primary_got_them()
+    {
+        var (client, mds) = await ClientAsync();
+        await using var file = await client.OpenAsync("/f");
+        var data = Data(5000, 8);
+        Osts[1].WriteGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await file.WriteAsync(0, data);
+        await using var keeper = new LeaseKeeper(client.Mds, client.Locks!);
+        mds.EvictOnPing = true;
+
+        await keeper.PingOnceAsync();
+        mds.EvictOnPing = false;
+        Osts[1].WriteGate!.SetResult();
+        await file.FsyncAsync();
+
+        Assert.Empty(client.Locks!.ActiveWriters);
+        Assert.Empty(mds.AwCancels);
+        Assert.Equal(data, ObjectBytes(mds.Layout, 1)[..data.Length]);
+    }
+
+    [Fact]
     public async Task After_an_MDS_restart_held_locks_are_replayed_with_their_error_reports()
     {
         var (client, mds) = await ClientAsync();

@@ -3,9 +3,9 @@ using Mirror.Mds.Locks;
 using Mirror.Protocol.Mds;
 using ProtoLockMode = Mirror.Protocol.Mds.LockMode;
 
-namespace Mirror.Mds.Tests.Iwm;
+namespace Mirror.Mds.Tests;
 
-public sealed class RecoveryTests
+public sealed class EpochRecoveryTests
 {
     [Fact]
     public async Task Restart_with_no_client_coming_back_closes_the_epoch_after_the_window_with_secondaries_stale()

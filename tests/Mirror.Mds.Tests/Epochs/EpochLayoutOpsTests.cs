@@ -2,9 +2,9 @@ using Mirror.Core.Errors;
 using Mirror.Core.Layouts;
 using Mirror.Protocol.Mds;
 
-namespace Mirror.Mds.Tests.Iwm;
+namespace Mirror.Mds.Tests;
 
-public sealed class FoldUpTests
+public sealed class EpochLayoutOpsTests
 {
     [Fact]
     public async Task Non_iwm_write_intent_during_an_epoch_closes_it_first_then_stales_the_secondaries()
@@ -160,5 +160,30 @@ public sealed class FoldUpTests
         await mds.ReopenAsync();
 
         Assert.Equal([MirrorFlags.Immediate | MirrorFlags.Prefer, MirrorFlags.Immediate], mds.Layout(created.Attr.Fid).Mirrors.Select(m => m.Flags));
+    }
+
+    [Fact]
+    public async Task Mirror_extend_and_split_during_an_epoch_close_it_first()
+    {
+        await using var mds = await IwmBed.StartAsync();
+        var fid = await mds.CreateIwmAsync("f", immediate: 3);
+        var writer = await mds.ConnectAsync("iwm");
+        await mds.AwAsync(writer, fid);
+
+        var extend = mds.Service.MirrorExtend(new MirrorExtendRequest { Fid = fid, Mirrors = TestMds.Spec(TestMds.MirrorOf(TestMds.Comp())) });
+        Assert.False(extend.IsCompleted);
+        await mds.AnswerCallbacksAsync(writer, 1);
+        var extended = await extend.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(mds.EpochOpen(fid));
+        Assert.False(extended.Layout.StateOnlyChange);
+        Assert.True(mds.Layout(fid).NoInflight());
+
+        await mds.AwAsync(writer, fid);
+        var split = mds.Service.MirrorSplit(new MirrorSplitRequest { Fid = fid, MirrorId = 4, Destroy = true });
+        await mds.AnswerCallbacksAsync(writer, 1);
+        await split.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(mds.EpochOpen(fid));
+        Assert.Equal([1, 2, 3], mds.Layout(fid).Mirrors.Select(m => (int)m.Id));
+        Assert.True(mds.Layout(fid).NoInflight());
     }
 }

@@ -5,7 +5,7 @@ using Mirror.Core.Faults;
 using Mirror.Mds.Clients;
 using Mirror.Mds.Epochs;
 
-namespace Mirror.Mds.Tests.Iwm;
+namespace Mirror.Mds.Tests;
 
 [CollectionDefinition(nameof(GlobalFaults), DisableParallelization = true)]
 public sealed class GlobalFaults;

@@ -2,7 +2,7 @@ using Mirror.Core;
 using Mirror.Core.Errors;
 using Mirror.Mds.Locks;
 
-namespace Mirror.Mds.Tests.Iwm;
+namespace Mirror.Mds.Tests;
 
 public sealed class LockManagerTests
 {

@@ -5,7 +5,7 @@ using Mirror.Mds.Service;
 using Mirror.Protocol;
 using Mirror.Protocol.Mds;
 
-namespace Mirror.Mds.Tests.Iwm;
+namespace Mirror.Mds.Tests;
 
 public sealed class EpochTests
 {

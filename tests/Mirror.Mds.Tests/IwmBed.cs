@@ -6,9 +6,9 @@ using Mirror.Protocol;
 using Mirror.Protocol.Mds;
 using ProtoLockMode = Mirror.Protocol.Mds.LockMode;
 
-namespace Mirror.Mds.Tests.Iwm;
+namespace Mirror.Mds.Tests;
 
-/// <summary>IWM helpers over <see cref="TestMds"/>: connect clients, take and cancel locks, read callbacks, look at layouts.</summary>
+/// <summary>The IWM test bed over <see cref="TestMds"/>: connect clients, take and cancel locks, read callbacks, look at layouts.</summary>
 public static class IwmBed
 {
     public static async Task<TestMds> StartAsync()

@@ -8,7 +8,7 @@ using Mirror.Protocol.Mds;
 using Mirror.Rpc;
 using ProtoLockMode = Mirror.Protocol.Mds.LockMode;
 
-namespace Mirror.Mds.Tests.Iwm;
+namespace Mirror.Mds.Tests;
 
 /// <summary>The IWM calls over the real Rpc layer, with fake clients that read their Callbacks stream.</summary>
 public sealed class IwmRpcTests : IAsyncLifetime

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Google.Protobuf;
+using Mirror.Core.Faults;
+using Mirror.Core.Layouts;
+using Mirror.Mds.Epochs;
+using Mirror.Mds.Locks;
+using Mirror.Protocol;
+using Mirror.Protocol.Mds;
+using Mirror.Rpc;
+using ProtoLockMode = Mirror.Protocol.Mds.LockMode;
+
+namespace Mirror.Mds.Tests;
+
+/// <summary>
+/// A real mirrord mds process killed at the epoch fault points (crash after the durable step, IWM §2.2.5)
+/// and restarted on the same data folder.
+/// </summary>
+public sealed class EpochCrashTests : IDisposable
+{
+    private const string Token = "crash-secret";
+    private readonly string dir = Directory.CreateTempSubdirectory("mds-crash-").FullName;
+    private readonly List<Process> started = [];
+
+    public void Dispose()
+    {
+        foreach (var p in started)
+        {
+            if (!p.HasExited)
+            {
+                p.Kill();
+                p.WaitForExit(10_000);
+            }
+
+            p.Dispose();
+        }
+
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Crash_right_after_the_durable_epoch_open_then_nobody_reconnects_closes_it_with_secondaries_stale()
+    {
+        var (mds, channel) = await StartAsync($"{EpochManager.OpenFault}=crash");
+        using (channel)
+        {
+            var fid = await CreateIwmFileAsync(channel);
+            var client = await Call<ConnectRequest, ConnectReply>(channel, MdsMethods.Connect, new ConnectRequest { ClientUuid = "writer", IwmAware = true });
+
+            await Assert.ThrowsAsync<RpcException>(() => Call<LockEnqueueRequest, LockEnqueueReply>(channel, MdsMethods.LockEnqueue,
+                new LockEnqueueRequest { ClientId = client.ClientId, Fid = fid, Bits = (uint)LockBits.ActiveWriters, Mode = ProtoLockMode.Cw }));
+            await ExitedAsync(mds);
+
+            var (_, again) = await StartAsync(null);
+            using (again)
+            {
+                await WaitAsync(async () => (await Call<Empty, ListEpochsReply>(again, MdsMethods.ListEpochs, new Empty())).Epochs.Count == 0,
+                    "the recovered close");
+                var layout = (await Call<FidRequest, LayoutReply>(again, MdsMethods.GetLayout, new FidRequest { Fid = fid })).Layout;
+                Assert.Equal([(uint)MirrorFlags.Immediate, (uint)(MirrorFlags.Immediate | MirrorFlags.Stale), (uint)(MirrorFlags.Immediate | MirrorFlags.Stale)],
+                    layout.Mirrors.Select(m => m.Flags));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Crash_right_after_the_durable_close_keeps_the_reported_errors_and_leaves_no_epoch()
+    {
+        var (mds, channel) = await StartAsync($"{EpochManager.CloseFault}=crash");
+        using (channel)
+        {
+            var fid = await CreateIwmFileAsync(channel);
+            var client = await Call<ConnectRequest, ConnectReply>(channel, MdsMethods.Connect, new ConnectRequest { ClientUuid = "writer", IwmAware = true });
+            var aw = await Call<LockEnqueueRequest, LockEnqueueReply>(channel, MdsMethods.LockEnqueue,
+                new LockEnqueueRequest { ClientId = client.ClientId, Fid = fid, Bits = (uint)LockBits.ActiveWriters, Mode = ProtoLockMode.Cw });
+
+            // The error report is durable before the reply; the forced close that follows crashes after its commit.
+            await Call<LockCancelRequest, Empty>(channel, MdsMethods.LockCancel,
+                new LockCancelRequest { ClientId = client.ClientId, LockHandle = aw.LockHandle, Lvb = ByteString.CopyFrom(IwmBed.Lvb(1)) });
+            await ExitedAsync(mds);
+
+            var (_, again) = await StartAsync(null);
+            using (again)
+            {
+                Assert.Empty((await Call<Empty, ListEpochsReply>(again, MdsMethods.ListEpochs, new Empty())).Epochs);
+                var layout = (await Call<FidRequest, LayoutReply>(again, MdsMethods.GetLayout, new FidRequest { Fid = fid })).Layout;
+                Assert.Equal([(uint)MirrorFlags.Immediate, (uint)(MirrorFlags.Immediate | MirrorFlags.Stale), (uint)MirrorFlags.Immediate],
+                    layout.Mirrors.Select(m => m.Flags));
+            }
+        }
+    }
+
+    private static Task<TResp> Call<TReq, TResp>(RpcChannel channel, string method, TReq request)
+        where TReq : IMessage<TReq>
+        where TResp : IMessage<TResp>, new() =>
+        channel.UnaryAsync<TReq, TResp>(method, request, new CallOptions(Timeout: TimeSpan.FromSeconds(30)));
+
+    private static async Task<FidMsg> CreateIwmFileAsync(RpcChannel channel)
+    {
+        for (uint i = 0; i < 3; i++)
+        {
+            await Call<RegisterOstRequest, Empty>(channel, MdsMethods.RegisterOst, new RegisterOstRequest
+            {
+                Index = i,
+                Address = $"127.0.0.1:{7100 + i}",
+                FailureDomain = $"rack{i}",
+                TotalBytes = 1UL << 40,
+                FreeBytes = 1UL << 39,
+                Uuid = $"ost-{i}",
+            });
+        }
+
+        var spec = TestMds.Spec(Enumerable.Range(0, 3).Select(_ => TestMds.MirrorOf(MirrorFlags.Immediate, TestMds.Comp())).ToArray());
+        var created = await Call<CreateRequest, CreateReply>(channel, MdsMethods.Create, new CreateRequest { Parent = TestMds.Root, Name = "f", Mode = 420, Layout = spec });
+        return created.Attr.Fid;
+    }
+
+    private async Task<(Process Mds, RpcChannel Channel)> StartAsync(string? faults)
+    {
+        var tokenFile = Path.Combine(dir, "token");
+        await File.WriteAllTextAsync(tokenFile, Token + "\n");
+        var readyFile = Path.Combine(dir, $"ready-{started.Count}");
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "mirrord.dll"), "mds", "--data", Path.Combine(dir, "mds"), "--token-file", tokenFile,
+            "--ready-file", readyFile, "--metrics-port", "0", "--recovery-window-ms", "300",
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove(FaultPoints.EnvironmentVariable);
+        if (faults is not null)
+        {
+            start.Environment[FaultPoints.EnvironmentVariable] = faults;
+        }
+
+        var process = Process.Start(start)!;
+        started.Add(process);
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        await WaitAsync(() => Task.FromResult(File.Exists(readyFile) || process.HasExited), "the mds ready file", 60_000);
+        Assert.False(process.HasExited, "mirrord mds exited before it was ready");
+        using var ready = JsonDocument.Parse(await File.ReadAllTextAsync(readyFile));
+        return (process, RpcChannel.ForAddress(ready.RootElement.GetProperty("address").GetString()!, Token));
+    }
+
+    private static async Task ExitedAsync(Process process)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(deadline.Token);
+        Assert.NotEqual(0, process.ExitCode);
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition, string what, int timeoutMs = 20_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(20);
+        }
+    }
+
+    private static string DotnetHost() =>
+        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
+        : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
+        : "dotnet";
+}
