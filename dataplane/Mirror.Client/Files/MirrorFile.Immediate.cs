@@ -158,7 +158,7 @@ public sealed partial class MirrorFile
 
             lock (inflight)
             {
-                ostsWritten.UnionWith(result.MirrorsByOst.Keys);
+                ostsWritten.UnionWith(result.MirrorsByOst.Where(o => o.Value.Contains(result.Targets.Primary.Id)).Select(o => o.Key)); // fsync commits the primary; secondaries commit (or are reported) at AW release, §2.2.2, §2.3.3.1
             }
 
             if (result.Primary is not { } failed)
