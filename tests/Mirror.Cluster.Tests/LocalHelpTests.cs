@@ -49,6 +49,20 @@ public sealed class LocalHelpTests : IDisposable
     }
 
     [Fact]
+    public async Task UpOnAFileInsteadOfAFolder_ExitsOneNamingItAndLeavesTheFile()
+    {
+        var file = Path.Combine(dir, "not-a-folder");
+        await File.WriteAllTextAsync(file, "keep me");
+
+        var result = await Ctl("local", "up", "--dir", file);
+
+        Assert.True(result.Exit == 1, result.ToString());
+        Assert.Contains($"--dir {file}: is a file", result.Stderr);
+        Assert.Equal("keep me", await File.ReadAllTextAsync(file));
+        Assert.Equal(new[] { file }, Directory.GetFileSystemEntries(dir));
+    }
+
+    [Fact]
     public async Task StatusWithoutACluster_ExitsOne()
     {
         var result = await Ctl("local", "status");

@@ -16,6 +16,11 @@ internal static class LocalLifecycle
     {
         var dir = LocalCommand.ClusterDir(args);
         var osts = args.Int("--osts", ClusterPlan.DefaultOsts, 1, ClusterPlan.MaxOsts);
+        if (File.Exists(dir))
+        {
+            throw new MirrorException(Errno.ENOTDIR, $"--dir {dir}: is a file, not a folder for the cluster");
+        }
+
         Directory.CreateDirectory(dir);
         using var held = ClusterLock.Acquire(dir);
 
