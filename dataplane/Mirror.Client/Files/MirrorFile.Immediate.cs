@@ -48,7 +48,7 @@ public sealed partial class MirrorFile
         ThrowPendingError();
         await ModifyAsync((held, mirrors, t) => client.Writer.SetMtimeAsync(Fid, held.Generation, mirrors, mtime, t), ct);
         await client.Mds.SetAttrAsync(
-            new Protocol.Mds.SetAttrRequest { Fid = Metadata.LayoutConversion.ToMsg(Fid), Valid = (uint)Protocol.Mds.SetAttrValid.SetattrMtime, MtimeNs = Metadata.FileAttr.ToNs(mtime) },
+            new Protocol.Mds.SetAttrRequest { Fid = Mirror.Protocol.LayoutConversion.ToMsg(Fid), Valid = (uint)Protocol.Mds.SetAttrValid.SetattrMtime, MtimeNs = Metadata.FileAttr.ToNs(mtime) },
             ct);
     }
 

@@ -63,7 +63,7 @@ public static class OstTargetExtensions
     /// </summary>
     public static ObjectId ObjectFor(Fid fid, LayoutComponent component, int stripeIndex) => new()
     {
-        Fid = Metadata.LayoutConversion.ToMsg(component.ObjectFid.IsZero ? fid : component.ObjectFid),
+        Fid = Mirror.Protocol.LayoutConversion.ToMsg(component.ObjectFid.IsZero ? fid : component.ObjectFid),
         ComponentId = component.ObjectComponentId != 0 ? component.ObjectComponentId : component.Id,
         StripeIndex = (uint)stripeIndex,
     };

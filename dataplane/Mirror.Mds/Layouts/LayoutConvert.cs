@@ -16,85 +16,39 @@ public static class LayoutConvert
 
     public static Fid FromMsg(FidMsg? msg) => msg is null ? default : new Fid(msg.Seq, msg.Oid, msg.Ver);
 
+    /// <summary>The wire/stored form: the shared conversion, with each foreign component naming its objects' owner.</summary>
     public static Layout ToProto(StoredLayout stored)
     {
-        var layout = stored.Layout;
-        var msg = new Layout
+        var layout = stored.ForeignObjects.Count == 0 ? stored.Layout : stored.Layout with
         {
-            Generation = layout.Generation,
-            State = (FlrStateMsg)layout.State,
-            StateOnlyChange = layout.StateOnlyChange,
-        };
-        foreach (var mirror in layout.Mirrors)
-        {
-            var m = new Protocol.Mds.Mirror { Id = mirror.Id, Flags = (uint)mirror.Flags };
-            foreach (var c in mirror.Components)
+            Mirrors = stored.Layout.Mirrors.Select(m => m with
             {
-                var cm = new Component
-                {
-                    Id = c.Id,
-                    Start = c.Start,
-                    End = c.End,
-                    StripeCount = c.StripeCount,
-                    StripeSize = c.StripeSize,
-                    Pool = c.Pool,
-                    Geometry = (uint)c.Geometry,
-                    ParityCount = c.ParityCount,
-                };
-                cm.Osts.AddRange(c.Osts.Select(o => (uint)o));
-                if (stored.ForeignObjects.TryGetValue(c.Id, out var obj))
-                {
-                    cm.ObjectFid = ToMsg(obj.Fid);
-                    cm.ObjectComponentId = obj.ComponentId;
-                }
-
-                m.Components.Add(cm);
-            }
-
-            msg.Mirrors.Add(m);
-        }
-
-        return msg;
+                Components = m.Components.Select(c => stored.ForeignObjects.TryGetValue(c.Id, out var obj)
+                    ? c with { ObjectFid = obj.Fid, ObjectComponentId = obj.ComponentId }
+                    : c).ToArray(),
+            }).ToArray(),
+        };
+        return layout.ToMsg();
     }
 
+    /// <param name="msg">A layout message (reply or stored form).</param>
     /// <param name="owner">The file the layout belongs to (object refs equal to it are implicit).</param>
     public static StoredLayout FromProto(Layout msg, Fid owner)
     {
+        // In MDS memory the object owners live in ForeignObjects, not on the components.
+        var model = msg.ToModel();
         var foreign = new Dictionary<uint, ObjectRef>();
-        var mirrors = new List<LayoutMirror>();
-        foreach (var m in msg.Mirrors)
+        foreach (var c in model.Mirrors.SelectMany(m => m.Components).Where(c => !c.ObjectFid.IsZero))
         {
-            var components = new List<LayoutComponent>();
-            foreach (var c in m.Components)
-            {
-                components.Add(new LayoutComponent
-                {
-                    Id = c.Id,
-                    Start = c.Start,
-                    End = c.End,
-                    StripeCount = c.StripeCount,
-                    StripeSize = c.StripeSize,
-                    Pool = c.Pool,
-                    Osts = c.Osts.Select(o => (int)o).ToArray(),
-                    Geometry = (GeometryKind)c.Geometry,
-                    ParityCount = c.ParityCount,
-                });
-                var objectFid = FromMsg(c.ObjectFid);
-                if (!objectFid.IsZero)
-                {
-                    foreign[c.Id] = new ObjectRef(objectFid, c.ObjectComponentId == 0 ? c.Id : c.ObjectComponentId);
-                }
-            }
-
-            mirrors.Add(new LayoutMirror { Id = (ushort)m.Id, Flags = (MirrorFlags)m.Flags, Components = components });
+            foreign[c.Id] = new ObjectRef(c.ObjectFid, c.ObjectComponentId == 0 ? c.Id : c.ObjectComponentId);
         }
 
-        var layout = new FileLayout
+        var layout = model with
         {
-            Generation = msg.Generation,
-            State = (FlrState)msg.State,
-            StateOnlyChange = msg.StateOnlyChange,
-            Mirrors = mirrors,
+            Mirrors = model.Mirrors.Select(m => m with
+            {
+                Components = m.Components.Select(c => c with { ObjectFid = default, ObjectComponentId = 0 }).ToArray(),
+            }).ToArray(),
         };
         return new StoredLayout(layout, StoredLayout.Normalize(owner, foreign, layout));
     }

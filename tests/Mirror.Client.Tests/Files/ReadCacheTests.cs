@@ -88,7 +88,7 @@ public class ReadCacheTests : IwmTestBase
 
         // Epoch close: a STATE_ONLY_CHANGE one generation newer; the LAYOUT callback makes the handle refetch.
         await client.Locks!.ReleaseAsync(client.Locks.ActiveWriters.Single(), "test");
-        await client.Locks.HandleCallbackAsync(new Protocol.Mds.LockCallback { LockHandle = client.Locks.For(FakeMds.FileFid).LayoutHandle, Fid = Mirror.Client.Metadata.LayoutConversion.ToMsg(FakeMds.FileFid), Bits = (uint)Protocol.Mds.LockBit.Layout });
+        await client.Locks.HandleCallbackAsync(new Protocol.Mds.LockCallback { LockHandle = client.Locks.For(FakeMds.FileFid).LayoutHandle, Fid = Mirror.Protocol.LayoutConversion.ToMsg(FakeMds.FileFid), Bits = (uint)Protocol.Mds.LockBit.Layout });
         await file.ReadAsync(0, back);
 
         Assert.Equal(readsBefore, Osts[0].Reads);
@@ -97,7 +97,7 @@ public class ReadCacheTests : IwmTestBase
 
         // A structural change (not state-only): the cached data goes.
         mds.Layout = mds.Layout with { Generation = mds.Layout.Generation + 1, StateOnlyChange = false };
-        await client.Locks.HandleCallbackAsync(new Protocol.Mds.LockCallback { LockHandle = client.Locks.For(FakeMds.FileFid).LayoutHandle, Fid = Mirror.Client.Metadata.LayoutConversion.ToMsg(FakeMds.FileFid), Bits = (uint)Protocol.Mds.LockBit.Layout });
+        await client.Locks.HandleCallbackAsync(new Protocol.Mds.LockCallback { LockHandle = client.Locks.For(FakeMds.FileFid).LayoutHandle, Fid = Mirror.Protocol.LayoutConversion.ToMsg(FakeMds.FileFid), Bits = (uint)Protocol.Mds.LockBit.Layout });
         await file.ReadAsync(0, back);
 
         Assert.Equal(data, back);

@@ -71,7 +71,7 @@ public class ClientFaultPointTests : IwmTestBase
         FaultPoints.Set(ClientLockCache.CallbackFaultPoint, new FaultSpec(FaultAction.Drop, Remaining: 1));
         try
         {
-            await client.Locks.HandleCallbackAsync(new LockCallback { LockHandle = aw.Handle, Fid = Mirror.Client.Metadata.LayoutConversion.ToMsg(FakeMds.FileFid), Bits = (uint)LockBit.ActiveWriters });
+            await client.Locks.HandleCallbackAsync(new LockCallback { LockHandle = aw.Handle, Fid = Mirror.Protocol.LayoutConversion.ToMsg(FakeMds.FileFid), Bits = (uint)LockBit.ActiveWriters });
         }
         finally
         {

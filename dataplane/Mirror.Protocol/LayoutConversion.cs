@@ -1,12 +1,14 @@
 using Mirror.Core;
 using Mirror.Core.Layouts;
-using Mirror.Protocol;
 using Mirror.Protocol.Mds;
 using MirrorMsg = Mirror.Protocol.Mds.Mirror;
 
-namespace Mirror.Client.Metadata;
+namespace Mirror.Protocol;
 
-/// <summary>Wire ↔ model conversions of mds.proto layouts and FIDs (the values of both are the same numbers).</summary>
+/// <summary>
+/// Wire ↔ model conversions of mds.proto layouts and FIDs (the values of both are the same numbers): the
+/// one place both the client and the MDS turn Layout messages into Mirror.Core layouts and back.
+/// </summary>
 public static class LayoutConversion
 {
     public static Fid ToFid(this FidMsg? msg) => msg is null ? default : new Fid(msg.Seq, msg.Oid, msg.Ver);
