@@ -257,4 +257,21 @@ public sealed class PosixNamespaceTests
         var plain = await mds.Service.Readdir(new ReaddirRequest { Fid = Root });
         Assert.All(plain.Entries, e => Assert.Null(e.Attr));
     }
+
+    [Fact]
+    public async Task A_hard_linked_file_cannot_be_an_extend_victim()
+    {
+        await using var mds = await StartAsync();
+        await mds.RegisterFourOstsAsync();
+        var f = await mds.CreateAsync("f");
+        var victim = await mds.CreateAsync("v");
+        await mds.Service.Link(new LinkRequest { Fid = victim.Attr.Fid, NewParent = Root, NewName = "v2" });
+
+        await Fails(Errno.EMLINK, () => mds.Service.MirrorExtend(new MirrorExtendRequest { Fid = f.Attr.Fid, Victim = victim.Attr.Fid }));
+        Assert.Equal(2u, (await mds.Service.GetAttr(new FidRequest { Fid = victim.Attr.Fid })).Nlink);
+
+        await mds.Service.Unlink(new NameRequest { Parent = Root, Name = "v2" });
+        var merged = await mds.Service.MirrorExtend(new MirrorExtendRequest { Fid = f.Attr.Fid, Victim = victim.Attr.Fid });
+        Assert.Equal(2, merged.Layout.Mirrors.Count);
+    }
 }

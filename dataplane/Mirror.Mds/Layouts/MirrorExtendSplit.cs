@@ -43,6 +43,12 @@ public sealed partial class LayoutOperations
             }
 
             victim = tree.RegularFile(victimFid);
+            if (victim.Nlink > 1)
+            {
+                // Its inode goes away with its one name below; other names would be left pointing at nothing.
+                throw new MirrorException(Errno.EMLINK, $"victim {victimFid} has {victim.Nlink} hard links; remove the others first");
+            }
+
             var total = stored.Layout.Mirrors.Count + victim.Layout!.Layout.Mirrors.Count;
             if (total > FileLayout.MaxMirrors)
             {

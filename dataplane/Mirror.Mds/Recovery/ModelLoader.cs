@@ -27,7 +27,10 @@ public static class ModelLoader
             foreach (var (parent, entry) in database.LoadEntries())
             {
                 model.Get(parent).AddEntry(entry);
-                model.Get(entry.Fid).Names.Add((parent, entry.Name));
+                if (model.Inodes.TryGetValue(entry.Fid, out var target))
+                {
+                    target.Names.Add((parent, entry.Name));
+                }
             }
 
             foreach (var (fid, name, value) in database.LoadXattrs())
