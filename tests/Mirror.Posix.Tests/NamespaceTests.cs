@@ -80,7 +80,9 @@ public sealed class NamespaceTests(MountedCluster fixture) : IClassFixture<Mount
 
         Assert.Equal(0, Libc.Errno(Libc.Rename(b, Path.Combine(sub, "moved"))));
         Assert.Equal("B", File.ReadAllText(Path.Combine(sub, "moved")));
-        Assert.Equal(EISDIR, Libc.Errno(Libc.Rename(Path.Combine(sub, "moved"), sub)));
+        Directory.CreateDirectory(Path.Combine(dir, "empty"));
+        Assert.Equal(EISDIR, Libc.Errno(Libc.Rename(Path.Combine(sub, "moved"), Path.Combine(dir, "empty"))));
+        Assert.Equal(ENOTDIR, Libc.Errno(Libc.Rename(Path.Combine(dir, "empty"), Path.Combine(sub, "moved"))));
         Assert.Equal(ENOENT, Libc.Errno(Libc.Rename(a, b)));
     }
 
