@@ -159,6 +159,31 @@ public sealed class FileDataTests(MountedCluster fixture) : IClassFixture<Mounte
     }
 
     [Fact]
+    public async Task A_file_unlinked_while_open_stays_readable_and_writable_until_closed()
+    {
+        var dir = fixture.NewDir("unlinked");
+        var path = Path.Combine(dir, "f");
+        var data = Data(M + 3, 9);
+        File.WriteAllBytes(path, data);
+
+        using (var open = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            File.Delete(path);
+            Assert.False(File.Exists(path));
+            open.Seek(0, SeekOrigin.End);
+            open.Write("tail"u8);
+            open.Position = 0;
+            var back = new byte[data.Length + 4];
+            open.ReadExactly(back);
+            Assert.Equal(data, back[..data.Length]);
+            Assert.Equal("tail"u8.ToArray(), back[data.Length..]);
+        }
+
+        // RELEASE follows the last close(2) asynchronously; the hidden name goes with it.
+        await Mirror.Cluster.Tests.Harness.Wait.UntilAsync(() => Directory.GetFileSystemEntries(dir).Length == 0, TimeSpan.FromSeconds(30), "the hidden name to go after the last close");
+    }
+
+    [Fact]
     public async Task Cp_and_tar_copy_a_tree_in_and_out_unchanged()
     {
         var work = Path.Combine(Path.GetTempPath(), "mirror-posix-tree-" + Guid.NewGuid().ToString("N")[..8]);

@@ -26,13 +26,47 @@ internal sealed class Node(ulong nodeId, Fid fid)
         }
     }
 
-    public void RemoveOpen(MirrorFile file)
+    /// <summary>Drops a closed handle; returns the hidden name to unlink now when it was the last one (see <see cref="Hide"/>).</summary>
+    public (Fid Parent, string Name)? RemoveOpen(MirrorFile file)
     {
         lock (open)
         {
             open.Remove(file);
+            if (open.Count > 0 || Hidden is not { } hidden)
+            {
+                return null;
+            }
+
+            Hidden = null;
+            return hidden;
         }
     }
+
+    /// <summary>
+    /// Unlink of a file still open here: the bridge renamed it to a hidden name instead (NFS's "silly
+    /// rename"), so the handles keep reading and writing; the last close unlinks that name. Returns false
+    /// when no handle is open any more (the caller unlinks the hidden name itself).
+    /// </summary>
+    public bool Hide(Fid parent, string name)
+    {
+        lock (open)
+        {
+            if (open.Count == 0)
+            {
+                return false;
+            }
+
+            Hidden = (parent, name);
+            return true;
+        }
+    }
+
+    public bool IsOpen
+    {
+        get { lock (open) { return open.Count > 0; } }
+    }
+
+    private (Fid Parent, string Name)? Hidden { get; set; }
 
     /// <summary>The size this mount sees: the MDS's, grown by writes through handles still open here.</summary>
     public ulong SizeSeen(ulong mdsSize)
@@ -101,6 +135,15 @@ internal sealed class InodeTable
         lock (byId)
         {
             return byId.TryGetValue(nodeId, out var node) ? node : throw new MirrorException(Errno.ESTALE, $"unknown node id {nodeId}");
+        }
+    }
+
+    /// <summary>The node of <paramref name="fid"/> if the kernel knows it.</summary>
+    public Node? Find(Fid fid)
+    {
+        lock (byId)
+        {
+            return byFid.GetValueOrDefault(fid);
         }
     }
 

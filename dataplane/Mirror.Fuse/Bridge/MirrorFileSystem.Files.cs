@@ -1,4 +1,5 @@
 using Mirror.Client.Files;
+using Mirror.Core;
 using Mirror.Core.Errors;
 using Mirror.Fuse.Kernel;
 using Mirror.Protocol.Mds;
@@ -143,7 +144,23 @@ internal sealed partial class MirrorFileSystem
         }
         finally
         {
-            handle.Node.RemoveOpen(handle.File);
+            if (handle.Node.RemoveOpen(handle.File) is { } hidden)
+            {
+                await UnlinkHiddenAsync(hidden.Parent, hidden.Name).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The last close of a file unlinked while open: its hidden name goes now.</summary>
+    private async Task UnlinkHiddenAsync(Fid parent, string name)
+    {
+        try
+        {
+            await Mds.UnlinkAsync(parent, name).ConfigureAwait(false);
+        }
+        catch (MirrorException e)
+        {
+            LogCloseFailed(logger, parent, $"unlink of the hidden name {name}: {e.Message}");
         }
     }
 

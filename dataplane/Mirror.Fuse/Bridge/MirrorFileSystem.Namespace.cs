@@ -204,10 +204,33 @@ internal sealed partial class MirrorFileSystem
         }
         else
         {
-            await Mds.UnlinkAsync(parent.Fid, name).ConfigureAwait(false);
+            await UnlinkAsync(parent, name).ConfigureAwait(false);
         }
 
         c.ReplyEmpty(r.Unique);
+    }
+
+    /// <summary>
+    /// unlink(2). The MDS destroys a file's objects with its last name, but POSIX keeps an unlinked file
+    /// readable through descriptors still open: when this mount has the file open and this is its last
+    /// name, it is renamed to a hidden name (.mirror-unlinked-…, like NFS's .nfsXXXX) and unlinked at the last
+    /// close. Handles open in other mounts are not covered.
+    /// </summary>
+    private async Task UnlinkAsync(Node parent, string name)
+    {
+        var attr = await Mds.LookupAsync(parent.Fid, name).ConfigureAwait(false);
+        if (attr.Kind == FileKind.Directory || attr.Nlink > 1 || Inodes.Find(attr.Fid) is not { IsOpen: true } node)
+        {
+            await Mds.UnlinkAsync(parent.Fid, name).ConfigureAwait(false);
+            return;
+        }
+
+        var hidden = $".mirror-unlinked-{attr.Fid.Sequence:x}-{attr.Fid.ObjectId:x}-{Guid.NewGuid().ToString("N")[..8]}";
+        await Mds.RenameAsync(parent.Fid, name, parent.Fid, hidden, RenameNoReplace).ConfigureAwait(false);
+        if (!node.Hide(parent.Fid, hidden))
+        {
+            await Mds.UnlinkAsync(parent.Fid, hidden).ConfigureAwait(false); // closed meanwhile
+        }
     }
 
     private Task Rename2Async(FuseRequest r, FuseChannel c)
