@@ -92,8 +92,7 @@ internal sealed partial class MirrorFileSystem
         var write = r.Read<FuseWriteIn>();
         var handle = handles.Get<FileHandle>(write.Fh);
         var data = r.ReadBytes((int)write.Size);
-        // Volume quota: the space up to the write's end is granted before the data is sent (ENOSPC otherwise).
-        await client.ReserveAsync(handle.Node.Fid, write.Offset + write.Size).ConfigureAwait(false);
+        // MirrorFile.WriteAsync reserves the volume quota up to the write's end first (ENOSPC before any data is sent).
         await handle.File.WriteAsync(write.Offset, data).ConfigureAwait(false);
         c.Reply(r.Unique, new FuseWriteOut { Size = write.Size });
     }
