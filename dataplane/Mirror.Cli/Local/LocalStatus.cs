@@ -48,7 +48,7 @@ internal static class LocalStatus
         }
 
         stdout.WriteLine($"token file:  {report.TokenFile}");
-        stdout.WriteLine($"mountpoints: {(report.Mountpoints.Count > 0 ? string.Join(' ', report.Mountpoints) : "none")}");
+        stdout.WriteLine($"mountpoints: {(report.Mountpoints.Count > 0 ? string.Join(' ', report.Mountpoints.Select(m => $"{m} ({(DefaultMount.IsMounted(m) ? "mounted" : "not mounted")})")) : "none")}");
     }
 
     private static string Or(string value) => value.Length > 0 ? value : "-";
