@@ -40,6 +40,10 @@ public static class CommandTable
         new ChangelogCommand(),
         new ChangelogRegisterCommand(),
         new ChangelogClearCommand(),
+        new VolumeCreateCommand(),
+        new VolumeListCommand(),
+        new VolumeRemoveCommand(),
+        new VolumeResizeCommand(),
     ];
 
     private static readonly string[] GlobalOptionNames = ["--cluster", "--mds", "--token-file"];
@@ -98,7 +102,12 @@ public static class CommandTable
             {
                 var topic = rest.Skip(1).ToArray();
                 var match = topic.Length == 0 ? null : Find(topic, out _);
-                await stdout.WriteAsync(match?.Usage ?? (topic.FirstOrDefault() == "mirror" ? MirrorUsage() : Usage));
+                await stdout.WriteAsync(match?.Usage ?? topic.FirstOrDefault() switch
+                {
+                    "mirror" => MirrorUsage(),
+                    "volume" => GroupUsage("volume", "create|ls|rm|resize"),
+                    _ => Usage,
+                });
                 return Ok;
             }
 
@@ -116,6 +125,19 @@ public static class CommandTable
                     throw new UsageException(rest.Count == 1
                         ? "mirror: missing subcommand (create, extend, split, resync, verify, read)"
                         : $"mirror: unknown subcommand '{rest[1]}' (create, extend, split, resync, verify, read)");
+                }
+
+                if (rest[0] == "volume")
+                {
+                    if (rest.Count > 1 && rest[1] is "-h" or "--help")
+                    {
+                        await stdout.WriteAsync(GroupUsage("volume", "create|ls|rm|resize"));
+                        return Ok;
+                    }
+
+                    throw new UsageException(rest.Count == 1
+                        ? "volume: missing subcommand (create, ls, rm, resize)"
+                        : $"volume: unknown subcommand '{rest[1]}' (create, ls, rm, resize)");
                 }
 
                 throw new UsageException($"unknown command '{rest[0]}' (mirrorctl --help lists the commands)");
@@ -218,10 +240,12 @@ public static class CommandTable
             ? ""
             : command + ": ";
 
-    private static string MirrorUsage()
+    private static string MirrorUsage() => GroupUsage("mirror", "create|extend|split|resync|verify|read");
+
+    private static string GroupUsage(string group, string subcommands)
     {
-        var sb = new StringBuilder("usage: mirrorctl mirror create|extend|split|resync|verify|read ...\n\n");
-        foreach (var c in Commands.Where(c => c.Name.StartsWith("mirror ", StringComparison.Ordinal)))
+        var sb = new StringBuilder($"usage: mirrorctl {group} {subcommands} ...\n\n");
+        foreach (var c in Commands.Where(c => c.Name.StartsWith(group + " ", StringComparison.Ordinal)))
         {
             sb.Append($"  {c.Name,-15} {c.Summary}\n");
         }

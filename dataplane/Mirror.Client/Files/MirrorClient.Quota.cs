@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Mirror.Core;
+using Mirror.Core.Errors;
+using Mirror.Rpc;
 
 namespace Mirror.Client.Files;
 
@@ -13,16 +15,28 @@ namespace Mirror.Client.Files;
 public sealed partial class MirrorClient
 {
     private readonly ConcurrentDictionary<Fid, ulong> grantedEnds = new();
+    private volatile bool quotaUnsupported;
 
     /// <summary>Reserves quota for a write ending at <paramref name="newEnd"/>; no RPC when already granted (or unlimited).</summary>
     public async ValueTask ReserveAsync(Fid fid, ulong newEnd, CancellationToken ct = default)
     {
-        if (grantedEnds.TryGetValue(fid, out var granted) && newEnd <= granted)
+        if (quotaUnsupported || (grantedEnds.TryGetValue(fid, out var granted) && newEnd <= granted))
         {
             return;
         }
 
-        var reply = await Mds.ReserveSpaceAsync(fid, newEnd, ct);
+        Protocol.Mds.ReserveSpaceReply reply;
+        try
+        {
+            reply = await Mds.ReserveSpaceAsync(fid, newEnd, ct);
+        }
+        catch (MirrorException e) when (e.InnerException is RpcException { Status: StatusCode.Unimplemented })
+        {
+            // An MDS from before volumes has no quota to enforce.
+            quotaUnsupported = true;
+            return;
+        }
+
         var end = reply.Unlimited ? ulong.MaxValue : reply.GrantedEnd;
         grantedEnds.AddOrUpdate(fid, end, (_, old) => Math.Max(old, end));
     }

@@ -126,6 +126,7 @@ public sealed partial class MirrorFile : IAsyncDisposable
             return;
         }
 
+        await client.ReserveAsync(Fid, offset + (ulong)data.Length, ct); // volume quota grant: ENOSPC before any data is sent
         await EnsureWriteIntentUnlessImmediateAsync(ct);
         var end = offset + (ulong)data.Length;
         readCache.Invalidate(offset, end);
