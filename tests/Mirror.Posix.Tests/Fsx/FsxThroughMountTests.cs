@@ -18,6 +18,7 @@ public sealed class FsxThroughMountTests(ITestOutputHelper output)
 {
     private const string Volume = "fsx";
     private static readonly TimeSpan RunDeadline = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan SettleDeadline = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task Fsx_through_a_mount_of_a_two_immediate_mirror_volume_matches_its_model_and_the_mirrors_verify()
@@ -41,8 +42,19 @@ public sealed class FsxThroughMountTests(ITestOutputHelper output)
         Assert.True(result.Passed, $"{result.Report}\nmount log:\n{mount.Log}");
 
         // mirrorctl with paths inside the mount: the MDS from the mount source, the token from the cluster folder.
-        var stripe = await cluster.RunCtlAsync("getstripe", "--json", path);
-        Assert.True(stripe.Exit == 0, $"getstripe --json {path}: {stripe}");
+        // The kernel sends RELEASE after close(2) returns, and the write epoch closes after that: wait for
+        // the file to be back in RDONLY (both mirrors in sync) before comparing them.
+        CtlResult stripe = null!;
+        await Wait.UntilAsync(
+            async () =>
+            {
+                stripe = await cluster.RunCtlAsync("getstripe", "--json", path);
+                Assert.True(stripe.Exit == 0, $"getstripe --json {path}: {stripe}");
+                using var state = JsonDocument.Parse(stripe.Stdout);
+                return state.RootElement.GetProperty("flr_state").GetString() == "ro";
+            },
+            SettleDeadline,
+            $"{path} to return to FLR state ro after its last close");
         using (var doc = JsonDocument.Parse(stripe.Stdout))
         {
             var layout = doc.RootElement;
