@@ -1,5 +1,7 @@
 using Mirror.Cli.Local;
+using Mirror.Cli.Mounts;
 using Mirror.Client.Files;
+using Mirror.Core.Errors;
 
 namespace Mirror.Cli.Commands;
 
@@ -32,20 +34,54 @@ public sealed class CliContext : IAsyncDisposable
     /// <summary>Binary standard output (get -, cat); replaceable in tests.</summary>
     public Func<Stream> OpenStdout { get; init; } = Console.OpenStandardOutput;
 
+    /// <summary>How path arguments map to file-system paths (Mirror mounts); replaceable in tests.</summary>
+    public MountPathResolver Paths { get; init; } = MountPathResolver.ForThisProcess();
+
+    /// <summary>The MDS the connection went to, when known (checked against mounts resolved later).</summary>
+    public string? ConnectedMds { get; private set; }
+
+    /// <summary>
+    /// Connects to the cluster of the Mirror mounts the command's paths are in (<see cref="MountEndpoint"/>),
+    /// else to the one <see cref="ClusterLocator"/> finds from the global options.
+    /// </summary>
     public static CliContext ForCluster(GlobalOptions options, TextWriter stdout, TextWriter stderr) =>
-        new(stdout, stderr, async () =>
+        ForCluster(options, stdout, stderr, MountPathResolver.ForThisProcess(), Directory.GetCurrentDirectory());
+
+    /// <summary>As above, with a given mount table view and working directory (tests).</summary>
+    public static CliContext ForCluster(GlobalOptions options, TextWriter stdout, TextWriter stderr, MountPathResolver paths, string workingDirectory)
+    {
+        CliContext? context = null;
+        context = new CliContext(stdout, stderr, async () =>
         {
-            var endpoint = ClusterLocator.Resolve(options.ClusterDir, options.MdsAddress, options.TokenFile);
+            var endpoint = MountEndpoint.Resolve(paths, options, workingDirectory)
+                ?? ClusterLocator.Resolve(options.ClusterDir, options.MdsAddress, options.TokenFile);
+            context!.ConnectedMds = endpoint.MdsAddress;
             return await MirrorClient.ConnectAsync(endpoint.MdsAddress, endpoint.Token);
-        });
+        })
+        { Paths = paths };
+        return context;
+    }
 
     public async Task<MirrorClient> ClientAsync() => client ??= await connect();
 
     /// <summary>
-    /// Turns a path argument into a path in the file system namespace. The one place where mount-path
-    /// translation (a path under a FUSE mount) will go.
+    /// Resolves a path argument: a local path inside a Mirror mount maps to the file-system path under
+    /// the mount's root; anything else is a file-system path (<see cref="MountPathResolver"/>).
     /// </summary>
-    public static string FsPath(string argument) => NamespacePath.Normalize(argument);
+    public CliPath Path(string argument)
+    {
+        var path = Paths.Resolve(argument);
+        if (path.Mount is { } mount && ConnectedMds is { } connected && !MountEndpoint.SameAddress(connected, mount.MdsAddress))
+        {
+            throw new MirrorException(Errno.EINVAL,
+                $"{argument} is in a Mirror mount of the MDS at {mount.MdsAddress}, but this command is connected to {connected}");
+        }
+
+        return path;
+    }
+
+    /// <summary>The file-system path a path argument names (<see cref="Path"/>).</summary>
+    public string FsPath(string argument) => Path(argument).FsPath;
 
     public async ValueTask DisposeAsync()
     {

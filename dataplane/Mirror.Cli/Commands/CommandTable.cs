@@ -1,5 +1,6 @@
 using System.Text;
 using Mirror.Cli.Local;
+using Mirror.Cli.Mounts;
 using Mirror.Cli.Parsing;
 using Mirror.Core.Errors;
 
@@ -82,6 +83,7 @@ public static class CommandTable
         }
 
         string commandName = "";
+        MountPathResolver? paths = null;
         try
         {
             var (globals, rest, globalTokens) = ExtractGlobalOptions(args);
@@ -150,6 +152,8 @@ public static class CommandTable
             }
 
             await using var context = contextFactory?.Invoke(globals) ?? CliContext.ForCluster(globals, stdout, stderr);
+            paths = context.Paths;
+            paths.Scan(commandArgs);
             return await command.RunAsync(commandArgs, context);
         }
         catch (UsageException e)
@@ -159,12 +163,14 @@ public static class CommandTable
         }
         catch (MirrorException e)
         {
-            await stderr.WriteLineAsync($"mirrorctl: {Prefix(commandName, e.Message)}{e.Message}");
+            var message = paths?.Localize(e.Message) ?? e.Message;
+            await stderr.WriteLineAsync($"mirrorctl: {Prefix(commandName, message)}{message}");
             return Failed;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotImplementedException or InvalidOperationException or HttpRequestException)
         {
-            await stderr.WriteLineAsync($"mirrorctl: {Prefix(commandName, e.Message)}{e.Message}");
+            var message = paths?.Localize(e.Message) ?? e.Message;
+            await stderr.WriteLineAsync($"mirrorctl: {Prefix(commandName, message)}{message}");
             return Failed;
         }
     }

@@ -32,7 +32,7 @@ public sealed class PutCommand : ICommand
             throw new UsageException("put: expected SRC and DST");
         }
 
-        var (src, dst) = (operands[0], CliContext.FsPath(operands[1]));
+        var (src, dst) = (operands[0], context.FsPath(operands[1]));
         Stream input;
         try
         {
@@ -100,7 +100,7 @@ public sealed class GetCommand(bool cat) : ICommand
         }
 
         var client = await context.ClientAsync();
-        await using var file = await client.OpenAsync(CliContext.FsPath(src));
+        await using var file = await client.OpenAsync(context.FsPath(src));
         await using var output = dst == "-" ? context.OpenStdout() : File.Create(dst);
         var buffer = new byte[Transfer.ChunkBytes];
         ulong offset = 0;
@@ -137,12 +137,13 @@ public sealed class LsCommand : ICommand
     {
         var longFormat = false;
         var operands = OptionLoop.Run(args, Name, (token, _) => token == "-l" && (longFormat = true));
-        var path = CliContext.FsPath(operands.Count switch { 0 => "/", 1 => operands[0], _ => throw new UsageException($"ls: unexpected argument '{operands[1]}'") });
+        var cliPath = context.Path(operands.Count switch { 0 => "/", 1 => operands[0], _ => throw new UsageException($"ls: unexpected argument '{operands[1]}'") });
+        var path = cliPath.FsPath;
         var client = await context.ClientAsync();
         var attr = await client.StatAsync(path);
         IEnumerable<(string Name, string Path)> items = attr.Kind == FileKind.Directory
             ? (await client.ReaddirAsync(path)).Where(e => e.Name is not "." and not "..").OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => (e.Name, NamespacePath.Combine(path, e.Name)))
-            : [(path, path)];
+            : [(cliPath.Display(), path)];
         foreach (var (name, itemPath) in items)
         {
             context.Out.WriteLine(longFormat ? LongLine(name, await client.StatAsync(itemPath)) : name);
@@ -181,7 +182,7 @@ public sealed class MkdirCommand : ICommand
     {
         var parents = false;
         var operands = OptionLoop.Run(args, Name, (token, _) => token == "-p" && (parents = true));
-        var path = CliContext.FsPath(OptionLoop.One(operands, Name, "PATH"));
+        var path = context.FsPath(OptionLoop.One(operands, Name, "PATH"));
         var client = await context.ClientAsync();
         if (!parents)
         {
@@ -225,7 +226,7 @@ public sealed class RmCommand : ICommand
         var client = await context.ClientAsync();
         foreach (var operand in operands)
         {
-            var path = CliContext.FsPath(operand);
+            var path = context.FsPath(operand);
             var attr = await client.StatAsync(path);
             if (attr.Kind == FileKind.Directory)
             {
@@ -252,11 +253,12 @@ public sealed class StatCommand : ICommand
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context)
     {
-        var path = CliContext.FsPath(OptionLoop.One(OptionLoop.Run(args, Name, (_, _) => false), Name, "PATH"));
+        var cliPath = context.Path(OptionLoop.One(OptionLoop.Run(args, Name, (_, _) => false), Name, "PATH"));
+        var path = cliPath.FsPath;
         var client = await context.ClientAsync();
         var a = await client.StatAsync(path);
         var o = context.Out;
-        o.WriteLine($"  path: {path}");
+        o.WriteLine($"  path: {cliPath.Display()}");
         o.WriteLine($"   fid: {a.Fid}");
         o.WriteLine($"  type: {a.Kind.ToString().ToLowerInvariant()}");
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  size: {a.Size}"));

@@ -100,10 +100,12 @@ public sealed class FindCommand : ICommand
     {
         var parsed = Parse(args);
         var client = await context.ClientAsync();
-        var root = CliContext.FsPath(parsed.Path);
+        var rootPath = context.Path(parsed.Path);
+        var root = rootPath.FsPath;
         var matches = new List<(string Path, char Type, int? Mirrors, FlrState? State)>();
         var rootAttr = await client.StatAsync(root);
         await WalkAsync(client, parsed, root, rootAttr.Kind, rootAttr.Fid, matches);
+        matches = [.. matches.Select(m => (rootPath.Display(m.Path), m.Type, m.Mirrors, m.State))];
         if (parsed.Json)
         {
             using var stream = new MemoryStream();

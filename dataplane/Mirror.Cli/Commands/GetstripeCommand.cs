@@ -59,21 +59,21 @@ public sealed class GetstripeCommand : ICommand
 
             foreach (var file in parsed.Files)
             {
-                var path = CliContext.FsPath(file);
-                var result = await client.GetLayoutAsync(path);
+                var path = context.Path(file);
+                var result = await client.GetLayoutAsync(path.FsPath);
                 var mirrors = result.Layout.Mirrors.Where(m => parsed.MirrorId is null || m.Id == parsed.MirrorId).ToArray();
                 if (mirrors.Length == 0)
                 {
-                    throw new MirrorException(Errno.EINVAL, $"unknown mirror id {parsed.MirrorId} in {path}");
+                    throw new MirrorException(Errno.EINVAL, $"unknown mirror id {parsed.MirrorId} in {path.Display()}");
                 }
 
                 if (parsed.Json)
                 {
-                    LayoutFormatter.Json(writer, path, result.Attr.Fid, result.Layout, mirrors);
+                    LayoutFormatter.Json(writer, path.Display(), result.Attr.Fid, result.Layout, mirrors);
                 }
                 else
                 {
-                    context.Out.Write(LayoutFormatter.Text(path, result.Layout, mirrors, parsed.Verbose));
+                    context.Out.Write(LayoutFormatter.Text(path.Display(), result.Layout, mirrors, parsed.Verbose));
                 }
             }
 

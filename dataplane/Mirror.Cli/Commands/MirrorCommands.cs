@@ -40,7 +40,7 @@ public sealed class MirrorCreateCommand : ICommand
         var client = await context.ClientAsync();
         foreach (var file in parsed.Files)
         {
-            await using var handle = await client.CreateAsync(CliContext.FsPath(file), parsed.Layout, exclusive: true);
+            await using var handle = await client.CreateAsync(context.FsPath(file), parsed.Layout, exclusive: true);
         }
 
         return 0;
@@ -92,10 +92,10 @@ public sealed class MirrorExtendCommand : ICommand
     {
         var parsed = Parse(args);
         var client = await context.ClientAsync();
-        var path = CliContext.FsPath(parsed.File);
+        var path = context.FsPath(parsed.File);
         if (parsed.Victim is not null)
         {
-            await client.ExtendWithVictimAsync(path, CliContext.FsPath(parsed.Victim), !parsed.NoVerify);
+            await client.ExtendWithVictimAsync(path, context.FsPath(parsed.Victim), !parsed.NoVerify);
         }
         else
         {
@@ -165,8 +165,8 @@ public sealed class MirrorSplitCommand : ICommand
     {
         var parsed = Parse(args);
         var client = await context.ClientAsync();
-        var path = CliContext.FsPath(parsed.File);
-        var splitPath = parsed.Destroy ? null : CliContext.FsPath(parsed.SplitFile ?? $"{path}.mirror~{parsed.MirrorId}");
+        var path = context.FsPath(parsed.File);
+        var splitPath = parsed.Destroy ? null : context.FsPath(parsed.SplitFile ?? $"{path}.mirror~{parsed.MirrorId}");
         await client.SplitAsync(path, parsed.MirrorId, parsed.Destroy, splitPath);
         return 0;
     }
@@ -206,7 +206,7 @@ public sealed class MirrorResyncCommand : ICommand
         var client = await context.ClientAsync();
         foreach (var file in parsed.Files)
         {
-            await client.ResyncAsync(CliContext.FsPath(file), parsed.Only);
+            await client.ResyncAsync(context.FsPath(file), parsed.Only);
         }
 
         return 0;
@@ -262,8 +262,9 @@ public sealed class MirrorVerifyCommand : ICommand
         var exit = 0;
         foreach (var file in parsed.Files)
         {
-            var path = CliContext.FsPath(file);
-            var result = await client.VerifyAsync(path, parsed.Only);
+            var cliPath = context.Path(file);
+            var path = cliPath.Display();
+            var result = await client.VerifyAsync(cliPath.FsPath, parsed.Only);
             if (parsed.Verbose)
             {
                 context.Out.WriteLine($"{path}: verifying mirrors {string.Join(",", result.MirrorIds)} over {result.Size} bytes");

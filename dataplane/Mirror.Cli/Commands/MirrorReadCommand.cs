@@ -54,7 +54,7 @@ public sealed class MirrorReadCommand : ICommand
     {
         var parsed = Parse(args);
         var client = await context.ClientAsync();
-        var path = CliContext.FsPath(parsed.File);
+        var path = context.FsPath(parsed.File);
 
         // Checked before OUTFILE is created, so an unknown id leaves no empty file behind.
         var layout = await client.GetLayoutAsync(path);

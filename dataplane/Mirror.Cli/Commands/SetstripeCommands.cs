@@ -30,7 +30,7 @@ public sealed class SetstripeCommand : ICommand
     {
         var parsed = Parse(args);
         var client = await context.ClientAsync();
-        await using var handle = await client.CreateAsync(CliContext.FsPath(parsed.File), parsed.Layout, exclusive: true);
+        await using var handle = await client.CreateAsync(context.FsPath(parsed.File), parsed.Layout, exclusive: true);
         return 0;
     }
 }
@@ -51,7 +51,7 @@ public sealed class MigrateCommand : ICommand
     {
         var parsed = SetstripeCommand.Parse(args, "migrate");
         var client = await context.ClientAsync();
-        await client.MigrateAsync(CliContext.FsPath(parsed.File), parsed.Layout);
+        await client.MigrateAsync(context.FsPath(parsed.File), parsed.Layout);
         return 0;
     }
 }

@@ -79,7 +79,7 @@ public static class ClusterLocator
         return null;
     }
 
-    private static string ReadToken(string path)
+    internal static string ReadToken(string path)
     {
         string token;
         try

@@ -115,6 +115,11 @@ internal sealed class DaemonLauncher
 
     private static List<string> ArgumentsFor(ClusterState cluster, ClusterProcess process, string readyFile)
     {
+        if (process.Role == DefaultMount.Role)
+        {
+            return DefaultMount.Arguments(cluster, process, readyFile);
+        }
+
         var args = new List<string> { process.Role };
         if (process.Role == "ost")
         {

@@ -15,19 +15,24 @@ internal static class LocalHelp
         "  status           list the processes and whether each runs (exit 3 if some are down)\n" +
         "  stop NAME        stop one process (ost-1, mds-0, ...)\n" +
         "  start NAME       start one process again, on its recorded port with its data\n" +
-        "  down             stop all processes (OSTs first); --purge also deletes the folder\n";
+        "  down             stop all processes (mounts, then OSTs); --purge also deletes the folder\n";
 
     public static IReadOnlyDictionary<string, string> ForCommand { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["up"] =
-            "usage: mirrorctl local up [--dir DIR] [--osts N]\n\n" +
+            "usage: mirrorctl local up [--dir DIR] [--osts N] [--no-mount] [--capacity SIZE]\n\n" +
             "Starts one MDS and N OSTs (default 4) on 127.0.0.1 with ephemeral ports: the first half labelled\n" +
             "ssd in pool flash, the rest hdd in pool archive, each OST its own failure domain. Creates\n" +
             "DIR/token (mode 0600), data folders DIR/mds-0 and DIR/ost-N, logs DIR/logs/NAME.log, and records\n" +
             "everything in DIR/cluster.json. On a cluster that runs it only says so; processes that are down\n" +
-            "are started again on their recorded ports with their data.\n\n" +
+            "are started again on their recorded ports with their data.\n" +
+            "A new cluster also gets a volume `default` (two IMMEDIATE mirrors per file) mounted by a\n" +
+            "`mirrord mount` process (mount-default) on DIR/mnt/default, when running as root with a working\n" +
+            "/dev/fuse; `local down` unmounts it first.\n\n" +
             "options:\n" + DirOption +
-            "  --osts N         number of OSTs of a new cluster (1-64, default 4)\n",
+            "  --osts N         number of OSTs of a new cluster (1-64, default 4)\n" +
+            "  --no-mount       no default volume mount for a new cluster\n" +
+            "  --capacity SIZE  capacity of the default volume (default: the free space of DIR's file system)\n",
         ["status"] =
             "usage: mirrorctl local status [--dir DIR] [--json]\n\n" +
             "Every process with its role, address, pid, whether it runs (the pid is alive and is that mirrord),\n" +
@@ -48,8 +53,8 @@ internal static class LocalHelp
             "options:\n" + DirOption,
         ["down"] =
             "usage: mirrorctl local down [--dir DIR] [--purge]\n\n" +
-            "Stops every process, OSTs first, then the MDS. The data stays unless --purge, which then deletes\n" +
-            "the whole cluster folder.\n\n" +
+            "Unmounts the default volume (stops mount-default), then stops the OSTs, then the MDS. The data\n" +
+            "stays unless --purge, which then deletes the whole cluster folder.\n\n" +
             "options:\n" + DirOption +
             "  --purge          delete the cluster folder (data, logs, token) after stopping\n",
     };

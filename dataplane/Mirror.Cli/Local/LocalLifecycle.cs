@@ -16,6 +16,7 @@ internal static class LocalLifecycle
     {
         var dir = LocalCommand.ClusterDir(args);
         var osts = args.Int("--osts", ClusterPlan.DefaultOsts, 1, ClusterPlan.MaxOsts);
+        var capacity = Capacity(args);
         if (File.Exists(dir))
         {
             throw new MirrorException(Errno.ENOTDIR, $"--dir {dir}: is a file, not a folder for the cluster");
@@ -29,6 +30,17 @@ internal static class LocalLifecycle
         {
             cluster = ClusterPlan.Create(dir, osts);
             await stdout.WriteLineAsync($"creating a cluster of 1 MDS and {osts} OSTs in {dir}").ConfigureAwait(false);
+            if (!args.Has("--no-mount"))
+            {
+                if (DefaultMount.WhyNot() is { } why)
+                {
+                    await stdout.WriteLineAsync($"note: volume {DefaultMount.VolumeName} will not be mounted: {why} (--no-mount says you do not want it)").ConfigureAwait(false);
+                }
+                else
+                {
+                    DefaultMount.AddTo(cluster);
+                }
+            }
         }
         else if (args.Has("--osts") && cluster.Processes.Count(p => p.Role == "ost") != osts)
         {
@@ -67,6 +79,11 @@ internal static class LocalLifecycle
         await stdout.WriteLineAsync($"waiting for {ostIndexes.Count} OSTs to register with the MDS at {cluster.Mds.Address}").ConfigureAwait(false);
         await OstRegistration.WaitAsync(cluster.Mds.Address, ReadToken(cluster), ostIndexes, RegisterTimeout).ConfigureAwait(false);
 
+        foreach (var mount in down.Where(p => p.Role == DefaultMount.Role))
+        {
+            await StartMountAsync(launcher, cluster, mount, capacity, stdout).ConfigureAwait(false);
+        }
+
         await stdout.WriteLineAsync($"the cluster in {dir} is up").ConfigureAwait(false);
         LocalStatus.WriteTable(cluster, stdout);
         return LocalCommand.ExitOk;
@@ -80,6 +97,12 @@ internal static class LocalLifecycle
         if (DaemonProcesses.IsRunning(process))
         {
             await stdout.WriteLineAsync($"{process.Name} is already running (pid {process.Pid}, {process.Address})").ConfigureAwait(false);
+            return LocalCommand.ExitOk;
+        }
+
+        if (process.Role == DefaultMount.Role)
+        {
+            await StartMountAsync(DaemonLauncher.Locate(), cluster, process, null, stdout).ConfigureAwait(false);
             return LocalCommand.ExitOk;
         }
 
@@ -104,6 +127,11 @@ internal static class LocalLifecycle
         using var held = ClusterLock.Acquire(cluster.Dir);
         var process = cluster.Find(args.Positionals[0]);
         await StopOneAsync(process, stdout).ConfigureAwait(false);
+        if (process.Role == DefaultMount.Role)
+        {
+            DefaultMount.EnsureUnmounted(process.Data);
+        }
+
         return LocalCommand.ExitOk;
     }
 
@@ -119,8 +147,16 @@ internal static class LocalLifecycle
 
         using (ClusterLock.Acquire(dir))
         {
-            // OSTs first: they heartbeat to the MDS, which would otherwise log them as lost one by one.
-            await Task.WhenAll(cluster.Processes.Where(p => p.Role != "mds").Select(p => StopOneAsync(p, stdout))).ConfigureAwait(false);
+            // Mounts first (SIGTERM unmounts; a dead mount is detached), so nothing writes into a stopping
+            // cluster and --purge never walks into a mount.
+            foreach (var mount in cluster.Processes.Where(p => p.Role == DefaultMount.Role))
+            {
+                await StopOneAsync(mount, stdout).ConfigureAwait(false);
+                DefaultMount.EnsureUnmounted(mount.Data);
+            }
+
+            // OSTs next: they heartbeat to the MDS, which would otherwise log them as lost one by one.
+            await Task.WhenAll(cluster.Processes.Where(p => p.Role == "ost").Select(p => StopOneAsync(p, stdout))).ConfigureAwait(false);
             await Task.WhenAll(cluster.Processes.Where(p => p.Role == "mds").Select(p => StopOneAsync(p, stdout))).ConfigureAwait(false);
         }
 
@@ -153,6 +189,27 @@ internal static class LocalLifecycle
         }
 
         await WriteLineAsync(stdout, $"{process.Name} ready on {process.Address} (pid {process.Pid})").ConfigureAwait(false);
+    }
+
+    /// <summary>Creates the default volume if needed, clears a dead mount left on the mountpoint, and starts the mount.</summary>
+    private static async Task StartMountAsync(DaemonLauncher launcher, ClusterState cluster, ClusterProcess mount, ulong? capacity, TextWriter stdout)
+    {
+        await DefaultMount.EnsureVolumeAsync(cluster, ReadToken(cluster), capacity, stdout).ConfigureAwait(false);
+        DefaultMount.EnsureUnmounted(mount.Data);
+        await StartOneAsync(launcher, cluster, mount, stdout).ConfigureAwait(false);
+        await WriteLineAsync(stdout, $"volume {DefaultMount.VolumeName} is mounted on {mount.Data}").ConfigureAwait(false);
+    }
+
+    private static ulong? Capacity(LocalArgs args)
+    {
+        if (args.Value("--capacity") is not { } text)
+        {
+            return null;
+        }
+
+        return Parsing.Values.TryParseSize(text, out var bytes) && bytes > 0
+            ? bytes
+            : throw new LocalUsageException($"--capacity '{text}' is not a size (e.g. 10G)");
     }
 
     private static async Task StopOneAsync(ClusterProcess process, TextWriter stdout)

@@ -44,11 +44,13 @@ internal static class LocalStatus
         foreach (var p in report.Processes)
         {
             var labels = p.Labels.Count > 0 ? string.Join(',', p.Labels) : "-";
-            stdout.WriteLine($"{p.Name,-8} {p.Role,-4} {Or(p.Address),-21} {p.Pid,-8} {(p.Running ? "running" : "down"),-8} {Or(p.Pool),-8} {labels,-8} {p.Data}");
+            // A mount's address is its mountpoint, which DATA already shows.
+            var address = p.Role == DefaultMount.Role ? "-" : Or(p.Address);
+            stdout.WriteLine($"{p.Name,-8} {p.Role,-4} {address,-21} {p.Pid,-8} {(p.Running ? "running" : "down"),-8} {Or(p.Pool),-8} {labels,-8} {p.Data}");
         }
 
         stdout.WriteLine($"token file:  {report.TokenFile}");
-        stdout.WriteLine($"mountpoints: {(report.Mountpoints.Count > 0 ? string.Join(' ', report.Mountpoints) : "none")}");
+        stdout.WriteLine($"mountpoints: {(report.Mountpoints.Count > 0 ? string.Join(' ', report.Mountpoints.Select(m => $"{m} ({(DefaultMount.IsMounted(m) ? "mounted" : "not mounted")})")) : "none")}");
     }
 
     private static string Or(string value) => value.Length > 0 ? value : "-";

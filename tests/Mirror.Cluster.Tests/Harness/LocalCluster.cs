@@ -39,7 +39,8 @@ public sealed class LocalCluster : IAsyncDisposable
         var cluster = new LocalCluster(dir);
         try
         {
-            cluster.UpResult = await cluster.RunCtlAsync("local", "up", "--dir", dir, "--osts", osts.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // --no-mount: tests that want a FUSE mount start their own (tests/Mirror.Posix.Tests).
+            cluster.UpResult = await cluster.RunCtlAsync("local", "up", "--dir", dir, "--osts", osts.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-mount");
             if (cluster.UpResult.Exit != 0)
             {
                 throw new InvalidOperationException($"local up failed: {cluster.UpResult}\n{cluster.Logs()}");
