@@ -40,7 +40,7 @@ internal static partial class DaemonMain
         ILoggerFactory loggers;
         try
         {
-            options = ParsedOptions.Parse(rest, [.. role.Options, .. RoleTable.CommonOptions]);
+            options = ParsedOptions.Parse(rest, [.. role.Options, .. RoleTable.CommonOptions], role.Positional is null ? 0 : 1);
             prepared = role.Prepare(options);
             loggers = DaemonLogging.Create(options.String(RoleTable.LogFormat), options.String(RoleTable.LogLevel));
         }
@@ -92,6 +92,16 @@ internal static partial class DaemonMain
             }
 
             LogReady(log, role.Name, running.Address, metrics ?? "-", Environment.ProcessId);
+            var ended = running.Ended ?? new TaskCompletionSource<int>().Task;
+            if (await Task.WhenAny(stopRequested.Task, ended).ConfigureAwait(false) == ended)
+            {
+                // The host ended by itself (a lost FUSE session): clean up, exit with its code.
+                LogEndedByItself(log, role.Name, ended.Result);
+                await stopping.CancelAsync().ConfigureAwait(false);
+                await running.StopAsync().ConfigureAwait(false);
+                return ended.Result;
+            }
+
             var signal = await stopRequested.Task.ConfigureAwait(false);
             LogStopping(log, signal.ToString());
             await stopping.CancelAsync().ConfigureAwait(false);
@@ -121,6 +131,9 @@ internal static partial class DaemonMain
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Critical, Message = "{Role} failed to start")]
     private static partial void LogStartFailed(ILogger logger, Exception exception, string role);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "{Role} ended by itself, exit {Exit}")]
+    private static partial void LogEndedByItself(ILogger logger, string role, int exit);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "{Role} failed to stop cleanly")]
     private static partial void LogStopFailed(ILogger logger, Exception exception, string role);

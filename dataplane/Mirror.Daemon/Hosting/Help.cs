@@ -28,7 +28,8 @@ internal static class Help
     {
         var text = new StringBuilder();
         var required = role.Options.Where(o => o.Required).Select(o => $"{o.Name} {o.ValueName}");
-        text.AppendLine($"usage: mirrord {role.Name} {string.Join(' ', required)} [OPTIONS]");
+        var positional = role.Positional is null ? "" : $" {role.Positional}";
+        text.AppendLine($"usage: mirrord {role.Name} {string.Join(' ', required)} [OPTIONS]{positional}");
         text.AppendLine();
         text.AppendLine(role.Summary);
         text.AppendLine();
@@ -38,12 +39,18 @@ internal static class Help
             AppendOption(text, option);
         }
 
+        if (role.Notes is { } notes)
+        {
+            text.AppendLine();
+            text.Append(notes);
+        }
+
         return text.ToString();
     }
 
     private static void AppendOption(StringBuilder text, OptionSpec option)
     {
-        var left = $"{option.Name} {option.ValueName}";
+        var left = option.Flag ? option.Name : $"{option.Name} {option.ValueName}";
         var notes = option.Required ? " (required)" : "";
         text.AppendLine($"  {left,-28} {option.Help}{notes}");
     }

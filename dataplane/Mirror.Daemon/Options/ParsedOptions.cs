@@ -11,16 +11,33 @@ internal sealed class ParsedOptions
 {
     private readonly Dictionary<string, List<string>> values;
 
-    private ParsedOptions(Dictionary<string, List<string>> values) => this.values = values;
-
-    /// <summary>Accepts <c>--name value</c> and <c>--name=value</c>.</summary>
-    public static ParsedOptions Parse(IReadOnlyList<string> args, IReadOnlyList<OptionSpec> specs)
+    private ParsedOptions(Dictionary<string, List<string>> values, IReadOnlyList<string> positionals)
     {
+        this.values = values;
+        Positionals = positionals;
+    }
+
+    /// <summary>Arguments that are not options (a role that declares <see cref="Roles.IDaemonRole.Positional"/> takes one).</summary>
+    public IReadOnlyList<string> Positionals { get; }
+
+    /// <summary>
+    /// Accepts <c>--name value</c>, <c>--name=value</c>, <c>--flag</c>, and up to <paramref name="maxPositionals"/>
+    /// arguments that are not options.
+    /// </summary>
+    public static ParsedOptions Parse(IReadOnlyList<string> args, IReadOnlyList<OptionSpec> specs, int maxPositionals = 0)
+    {
+        var positionals = new List<string>();
         var byName = specs.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var values = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal) && positionals.Count < maxPositionals)
+            {
+                positionals.Add(arg);
+                continue;
+            }
+
             if (!arg.StartsWith("--", StringComparison.Ordinal))
             {
                 throw new UsageException($"unexpected argument '{arg}' (options start with --)");
@@ -44,7 +61,11 @@ internal sealed class ParsedOptions
                 throw new UsageException($"unknown option {name}");
             }
 
-            if (value is null)
+            if (spec.Flag)
+            {
+                value = value is null or "true" ? "true" : throw new UsageException($"{name} takes no value");
+            }
+            else if (value is null)
             {
                 if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
                 {
@@ -71,10 +92,12 @@ internal sealed class ParsedOptions
             throw new UsageException($"{spec.Name} {spec.ValueName} is required");
         }
 
-        return new ParsedOptions(values);
+        return new ParsedOptions(values, positionals);
     }
 
     public string? String(string name) => values.TryGetValue(name, out var list) ? list[^1] : null;
+
+    public bool Flag(string name) => values.ContainsKey(name);
 
     public string RequiredString(string name) =>
         String(name) is { Length: > 0 } value ? value : throw new UsageException($"{name} must not be empty");

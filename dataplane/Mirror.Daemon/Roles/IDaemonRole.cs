@@ -18,6 +18,12 @@ internal interface IDaemonRole
     /// <summary>The role's own options; the common ones (<see cref="RoleTable.CommonOptions"/>) are added by the host.</summary>
     IReadOnlyList<OptionSpec> Options { get; }
 
+    /// <summary>The one argument that is not an option, as help names it (MOUNTPOINT), or null.</summary>
+    string? Positional => null;
+
+    /// <summary>Extra paragraphs for the role's --help (what it needs, what it shows), or null.</summary>
+    string? Notes => null;
+
     PreparedRole Prepare(ParsedOptions options);
 }
 
@@ -25,5 +31,6 @@ internal interface IDaemonRole
 /// <param name="Index">The target index (0 for the MDS); goes into the ready file.</param>
 internal sealed record PreparedRole(int Index, Func<ILoggerFactory, CancellationToken, Task<RunningRole>> StartAsync);
 
-/// <summary>A started host: where it listens and how to stop it gracefully.</summary>
-internal sealed record RunningRole(string Address, Uri? MetricsUri, Func<Task> StopAsync);
+/// <summary>A started host: where it listens (a mount: its mountpoint) and how to stop it gracefully.</summary>
+/// <param name="Ended">Completes with the exit code when the host ends by itself (a mount whose FUSE session was lost); null: runs until stopped.</param>
+internal sealed record RunningRole(string Address, Uri? MetricsUri, Func<Task> StopAsync, Task<int>? Ended = null);

@@ -9,7 +9,7 @@ internal static class RoleTable
     public const string LogLevel = "--log-level";
     public const string ReadyFile = "--ready-file";
 
-    public static IReadOnlyList<IDaemonRole> Roles { get; } = [new MdsRole(), new OstRole()];
+    public static IReadOnlyList<IDaemonRole> Roles { get; } = [new MdsRole(), new OstRole(), new MountRole()];
 
     public static IReadOnlyList<OptionSpec> CommonOptions { get; } =
     [
