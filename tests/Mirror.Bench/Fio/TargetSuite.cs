@@ -36,6 +36,11 @@ internal static class TargetSuite
         Machine.DropCaches();
         var randRead = await Job(target, FioJob.RandRead, file, options, ct);
         var randWrite = await Job(target, FioJob.RandWrite, file, options, ct);
+        if (await target.CheckDataFileAsync(file, ct) is { } described)
+        {
+            Console.WriteLine($"bench: {target.Name}: data file {described}");
+        }
+
         File.Delete(file);
         Console.WriteLine($"bench: {target.Name}: metadata, {options.Files} files");
         var meta = MetadataJob.Run(dir, options.Files, ct);

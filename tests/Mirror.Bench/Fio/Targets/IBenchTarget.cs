@@ -20,6 +20,12 @@ internal interface IBenchTarget : IAsyncDisposable
         RandomAccess.SetLength(h, sizeMiB << 20);
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Checks after the jobs that the data file is still the one <see cref="CreateDataFileAsync"/> made, with the
+    /// layout it was given, and says what it is (null: nothing to say); throws if it is not.
+    /// </summary>
+    Task<string?> CheckDataFileAsync(string path, CancellationToken ct) => Task.FromResult<string?>(null);
 }
 
 /// <summary>The target cannot be measured on this machine (tool missing, mount not available); the reason goes in the table.</summary>

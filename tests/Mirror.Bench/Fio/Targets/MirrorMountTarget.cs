@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Mirror.Client.Files;
+using Mirror.Core;
 using Mirror.Core.Layouts;
 using Mirror.Protocol.Mds;
 
@@ -15,6 +15,7 @@ internal sealed class MirrorMountTarget(MirrorClusterHost host, string scratch, 
     private readonly string mountpoint = Path.Combine(scratch, $"mirror{mirrors}-mnt");
     private readonly string fsDir = $"/bench-fio-{mirrors}";
     private Process? mount;
+    private Fid? dataFid;
 
     public int Mirrors => mirrors;
 
@@ -50,6 +51,22 @@ internal sealed class MirrorMountTarget(MirrorClusterHost host, string scratch, 
         var fsPath = fsDir + "/" + Path.GetRelativePath(mountpoint, path);
         await using var f = await client.CreateAsync(fsPath, Layout(mirrors), ct: ct);
         await f.TruncateAsync((ulong)sizeMiB << 20, ct);
+        dataFid = (await client.StatAsync(fsPath, ct)).Fid;
+    }
+
+    /// <summary>fio must have written into the file made above (same FID) and its mirrors must all be IMMEDIATE.</summary>
+    public async Task<string?> CheckDataFileAsync(string path, CancellationToken ct)
+    {
+        var client = await host.ClientAsync(ct);
+        var (attr, layout) = await client.GetLayoutAsync(fsDir + "/" + Path.GetRelativePath(mountpoint, path), ct);
+        var text = $"{attr.Fid} {attr.Size >> 20} MiB, " + string.Join("; ", layout.Mirrors.Select(m =>
+            $"mirror {m.Id} [{MirrorFlagNames.Format(m.Flags)}] OST {string.Join(',', m.OstIndexes)}"));
+        if (attr.Fid != dataFid || layout.Mirrors.Count != mirrors || !layout.Mirrors.All(m => m.IsImmediate))
+        {
+            throw new InvalidOperationException($"the data file is not the {mirrors}-IMMEDIATE-mirror file created for the jobs: {text}");
+        }
+
+        return text;
     }
 
     public async ValueTask DisposeAsync()
