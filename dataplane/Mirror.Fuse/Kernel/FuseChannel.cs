@@ -28,6 +28,9 @@ internal sealed unsafe partial class FuseChannel : IDisposable
 
     public int Fd => fd;
 
+    /// <summary>The errno read(2) ended the session with: ENODEV (unmounted) or ECONNABORTED (aborted); 0 while it runs.</summary>
+    public int EndErrno { get; private set; }
+
     /// <summary>The read buffer size: the negotiated max_write plus room for the headers (fuse.h FUSE_MIN_READ_BUFFER).</summary>
     public int BufferSize { get; }
 
@@ -43,7 +46,7 @@ internal sealed unsafe partial class FuseChannel : IDisposable
     }
 
     /// <summary>
-    /// Blocks for the next request; null once the connection is gone (ENODEV: unmounted or aborted).
+    /// Blocks for the next request; null once the connection is gone (ENODEV: unmounted; ECONNABORTED: aborted).
     /// <paramref name="scratch"/> is the calling reader's buffer; a large request keeps it (the caller gets a new one).
     /// </summary>
     public FuseRequest? Read(ref byte[] scratch)
@@ -64,8 +67,10 @@ internal sealed unsafe partial class FuseChannel : IDisposable
                     continue; // interrupted, or the request was answered/aborted before we read it
                 }
 
-                if (errno == Native.ENODEV)
+                // ENODEV: unmounted; ECONNABORTED: aborted (fusectl), with FUSE_ABORT_ERROR negotiated.
+                if (errno is Native.ENODEV or Native.ECONNABORTED)
                 {
+                    EndErrno = errno;
                     return null;
                 }
 
@@ -168,7 +173,7 @@ internal sealed unsafe partial class FuseChannel : IDisposable
         {
             var errno = Marshal.GetLastPInvokeError();
             // ENOENT: the request was interrupted and is gone; ENODEV: the connection is gone. Neither is ours to fix.
-            if (errno is not (Native.ENOENT or Native.ENODEV) && logger is not null)
+            if (errno is not (Native.ENOENT or Native.ENODEV or Native.ECONNABORTED) && logger is not null)
             {
                 LogReplyFailed(logger, unique, Native.Describe(errno));
             }

@@ -208,7 +208,7 @@ internal sealed partial class FuseSession
         var end = failed ? SessionEnd.Failed : unmounting ? SessionEnd.Unmounted : SessionEnd.Lost;
         if (end == SessionEnd.Lost)
         {
-            LogSessionLost(logger);
+            LogSessionLost(logger, channel.EndErrno == Native.ECONNABORTED ? "ECONNABORTED: the connection was aborted" : "ENODEV: unmounted by someone else");
         }
 
         initialized.TrySetException(new IOException("the FUSE session ended before INIT"));
@@ -224,8 +224,8 @@ internal sealed partial class FuseSession
     [LoggerMessage(EventId = 103, Level = LogLevel.Critical, Message = "FUSE reader failed")]
     private static partial void LogReaderFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 104, Level = LogLevel.Critical, Message = "session lost: the kernel closed the FUSE connection (/dev/fuse read: ENODEV) without an unmount by this process")]
-    private static partial void LogSessionLost(ILogger logger);
+    [LoggerMessage(EventId = 104, Level = LogLevel.Critical, Message = "session lost: the kernel closed the FUSE connection without an unmount by this process (/dev/fuse read: {Reason})")]
+    private static partial void LogSessionLost(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "closing open handles after the session ended failed")]
     private static partial void LogShutdownFailed(ILogger logger, Exception exception);

@@ -18,6 +18,7 @@ internal static unsafe partial class Native
     public const int EBUSY = 16;
     public const int EINVAL = 22;
     public const int ENODEV = 19;
+    public const int ECONNABORTED = 103;
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Open(string path, int flags);

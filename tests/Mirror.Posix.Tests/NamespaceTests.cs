@@ -1,0 +1,140 @@
+using Mirror.Posix.Tests.Harness;
+
+namespace Mirror.Posix.Tests;
+
+/// <summary>Names through a real mount: mkdir/rmdir/unlink, readdir, rename and renameat2, symlinks, hard links, statfs, xattrs, errnos.</summary>
+public sealed class NamespaceTests(MountedCluster fixture) : IClassFixture<MountedCluster>
+{
+    private const int ENOENT = 2;
+    private const int EPERM = 1;
+    private const int EEXIST = 17;
+    private const int ENOTDIR = 20;
+    private const int EISDIR = 21;
+    private const int ENOTEMPTY = 39;
+    private const int ENAMETOOLONG = 36;
+
+    [Fact]
+    public void Mkdir_rmdir_and_unlink_work_and_fail_with_the_POSIX_errnos()
+    {
+        var dir = fixture.NewDir("names");
+        var sub = Path.Combine(dir, "sub");
+        var file = Path.Combine(dir, "file");
+
+        Assert.Equal(0, Libc.Errno(Libc.Mkdir(sub, 0x1ED)));
+        Assert.Equal(EEXIST, Libc.Errno(Libc.Mkdir(sub, 0x1ED)));
+        Assert.Equal(0, Libc.CreateExclusive(file));
+        Assert.Equal(EEXIST, Libc.CreateExclusive(file));
+        Assert.Equal(0, Libc.CreateExclusive(Path.Combine(sub, "inner")));
+        Assert.Equal(ENOTEMPTY, Libc.Errno(Libc.Rmdir(sub)));
+        Assert.Equal(EISDIR, Libc.Errno(Libc.Unlink(sub)));
+        Assert.Equal(ENOTDIR, Libc.Errno(Libc.Rmdir(file)));
+        Assert.Equal(ENOTDIR, Libc.Errno(Libc.Mkdir(Path.Combine(file, "x"), 0x1ED)));
+        Assert.Equal(ENOENT, Libc.Errno(Libc.Open(Path.Combine(dir, "missing"), 0, 0)));
+        Assert.Equal(ENOENT, Libc.Errno(Libc.Unlink(Path.Combine(dir, "missing"))));
+        Assert.Equal(ENAMETOOLONG, Libc.CreateExclusive(Path.Combine(dir, new string('n', 256))));
+        Assert.Equal(0, Libc.CreateExclusive(Path.Combine(dir, new string('n', 255))));
+
+        Assert.Equal(0, Libc.Errno(Libc.Unlink(Path.Combine(sub, "inner"))));
+        Assert.Equal(0, Libc.Errno(Libc.Rmdir(sub)));
+        Assert.Equal(0, Libc.Errno(Libc.Unlink(file)));
+        Assert.False(Directory.Exists(sub));
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
+    public void Readdir_lists_every_entry_of_a_large_directory_once()
+    {
+        var dir = fixture.NewDir("many");
+        var names = Enumerable.Range(0, 600).Select(i => $"entry-with-a-longish-name-{i:D4}").ToList();
+        foreach (var n in names)
+        {
+            Assert.Equal(0, Libc.CreateExclusive(Path.Combine(dir, n)));
+        }
+
+        Directory.CreateDirectory(Path.Combine(dir, "subdir"));
+
+        var listed = Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(names.Append("subdir").Order(StringComparer.Ordinal), listed);
+        Assert.True(new DirectoryInfo(Path.Combine(dir, "subdir")).Attributes.HasFlag(FileAttributes.Directory));
+    }
+
+    [Fact]
+    public void Rename_moves_and_replaces_and_renameat2_honours_NOREPLACE_and_EXCHANGE()
+    {
+        var dir = fixture.NewDir("rename");
+        var a = Path.Combine(dir, "a");
+        var b = Path.Combine(dir, "b");
+        var sub = Path.Combine(dir, "sub");
+        Directory.CreateDirectory(sub);
+        File.WriteAllText(a, "A");
+        File.WriteAllText(b, "B");
+
+        Assert.Equal(EEXIST, Libc.Errno(Libc.Renameat2(Libc.AtFdcwd, a, Libc.AtFdcwd, b, Libc.RenameNoReplace)));
+        Assert.Equal(0, Libc.Errno(Libc.Renameat2(Libc.AtFdcwd, a, Libc.AtFdcwd, b, Libc.RenameExchange)));
+        Assert.Equal("B", File.ReadAllText(a));
+        Assert.Equal("A", File.ReadAllText(b));
+
+        Assert.Equal(0, Libc.Errno(Libc.Rename(a, b))); // replaces b
+        Assert.False(File.Exists(a));
+        Assert.Equal("B", File.ReadAllText(b));
+
+        Assert.Equal(0, Libc.Errno(Libc.Rename(b, Path.Combine(sub, "moved"))));
+        Assert.Equal("B", File.ReadAllText(Path.Combine(sub, "moved")));
+        Directory.CreateDirectory(Path.Combine(dir, "empty"));
+        Assert.Equal(EISDIR, Libc.Errno(Libc.Rename(Path.Combine(sub, "moved"), Path.Combine(dir, "empty"))));
+        Assert.Equal(ENOTDIR, Libc.Errno(Libc.Rename(Path.Combine(dir, "empty"), Path.Combine(sub, "moved"))));
+        Assert.Equal(ENOENT, Libc.Errno(Libc.Rename(a, b)));
+    }
+
+    [Fact]
+    public async Task Mv_and_symlinks_behave_as_on_a_local_file_system()
+    {
+        var dir = fixture.NewDir("links");
+        var target = Path.Combine(dir, "target");
+        File.WriteAllText(target, "through the link");
+        var link = Path.Combine(dir, "link");
+
+        await Programs.OkAsync(Programs.RunAsync("ln", "-s", "target", link), "ln -s");
+        Assert.Equal("target", (await Programs.OkAsync(Programs.RunAsync("readlink", link), "readlink")).Trim());
+        Assert.Equal("through the link", File.ReadAllText(link));
+        Assert.Equal("symbolic link", (await Programs.OkAsync(Programs.RunAsync("stat", "-c", "%F", link), "stat")).Trim());
+
+        await Programs.OkAsync(Programs.RunAsync("mv", target, Path.Combine(dir, "renamed")), "mv");
+        Assert.Equal(ENOENT, Libc.Errno(Libc.Open(link, 0, 0))); // dangling now
+        Assert.Equal(0, Libc.Errno(Libc.Unlink(link)));
+    }
+
+    [Fact]
+    public void Hard_links_are_refused_with_EPERM_until_the_MDS_has_Link()
+    {
+        var dir = fixture.NewDir("hardlink");
+        var file = Path.Combine(dir, "f");
+        File.WriteAllText(file, "x");
+
+        Assert.Equal(EPERM, Libc.Errno(Libc.Link(file, Path.Combine(dir, "g"))));
+        Assert.False(File.Exists(Path.Combine(dir, "g")));
+    }
+
+    [Fact]
+    public async Task Extended_attributes_read_as_none_and_setting_one_is_not_supported()
+    {
+        var file = Path.Combine(fixture.NewDir("xattr"), "f");
+        File.WriteAllText(file, "x");
+
+        var list = await Programs.RunAsync("getfattr", "-d", file);
+        Assert.True(list.Exit == 0 && list.Stdout.Trim().Length == 0, list.ToString());
+        var set = await Programs.RunAsync("setfattr", "-n", "user.k", "-v", "v", file);
+        Assert.NotEqual(0, set.Exit);
+        Assert.Contains("Operation not supported", set.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Statfs_reports_the_cluster_capacity()
+    {
+        var df = await Programs.OkAsync(Programs.RunAsync("stat", "-f", "-c", "%S %b %a %l", fixture.Mount.Mountpoint), "stat -f");
+        var fields = df.Trim().Split(' ').Select(long.Parse).ToArray();
+        Assert.Equal(4096, fields[0]);
+        Assert.True(fields[1] > 0 && fields[2] > 0 && fields[2] <= fields[1], df);
+        Assert.Equal(255, fields[3]);
+    }
+}
