@@ -71,6 +71,11 @@ internal static class FioTable
             sb.AppendLine(CultureInfo.InvariantCulture, $"{t.Name}: n/a ({t.Unavailable})");
         }
 
+        foreach (var t in targets.Where(t => t.Note is not null))
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{t.Name}: {t.Note}");
+        }
+
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"goals for {Mirror2} (ratio = ours / needed; ≥ 1.00 meets it; 'ref' = peer figure from an earlier run on this machine type, not this run):");
         var ours = targets.FirstOrDefault(t => t.Name == Mirror2);

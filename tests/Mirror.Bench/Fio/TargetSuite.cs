@@ -4,7 +4,7 @@ namespace Mirror.Bench.Fio;
 
 /// <summary>Everything measured on one target, or why it could not be.</summary>
 internal sealed record TargetFigures(string Name, string? Unavailable, FioResult? SeqWrite, FioResult? SeqRead, FioResult? RandWrite,
-    FioResult? RandRead, MetadataFigures? Metadata, string LoadBefore, string LoadAfter);
+    FioResult? RandRead, MetadataFigures? Metadata, string LoadBefore, string LoadAfter, string? Note = null);
 
 /// <summary>
 /// The same sequence on every target: sequential 1 MiB write of one file, cold sequential read of it, cold
@@ -45,7 +45,7 @@ internal static class TargetSuite
         Console.WriteLine($"bench: {target.Name}: metadata, {options.Files} files");
         var meta = MetadataJob.Run(dir, options.Files, ct);
         Console.WriteLine($"bench: {target.Name}: create {meta.Create:F0}/s, stat {meta.Stat:F0}/s, unlink {meta.Unlink:F0}/s");
-        return new TargetFigures(target.Name, null, seqWrite, seqRead, randWrite, randRead, meta, load, Machine.LoadAverage());
+        return new TargetFigures(target.Name, null, seqWrite, seqRead, randWrite, randRead, meta, load, Machine.LoadAverage(), target.Note);
     }
 
     private static async Task<FioResult> Job(IBenchTarget target, FioJob job, string file, FioOptions options, CancellationToken ct)

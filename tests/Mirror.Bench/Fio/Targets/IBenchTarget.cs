@@ -10,6 +10,9 @@ internal interface IBenchTarget : IAsyncDisposable
     /// <summary>The column heading.</summary>
     string Name { get; }
 
+    /// <summary>What a reader of the table must know about how this column was measured (null: nothing).</summary>
+    string? Note => null;
+
     /// <summary>Throws <see cref="TargetUnavailableException"/> when the target cannot run here; its column then says why.</summary>
     Task<string> SetUpAsync(CancellationToken ct);
 

@@ -21,6 +21,9 @@ internal sealed class MirrorMountTarget(MirrorClusterHost host, string scratch, 
 
     public string Name => mirrors == 1 ? FioTable.Mirror1 : FioTable.Mirror2;
 
+    public string? Note =>
+        $"mounted with --path {fsDir}; the fio file is created with {mirrors} IMMEDIATE mirror(s) through the client, the metadata job's files get the MDS default layout (no directory default layout without volumes)";
+
     public async Task<string> SetUpAsync(CancellationToken ct)
     {
         var daemon = Path.Combine(AppContext.BaseDirectory, "mirrord.dll");
