@@ -39,7 +39,7 @@ internal static class FioTable
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"fio {options.SizeMiB} MiB file, psync, iodepth 1, 1 job; writes buffered (direct=0) with end_fsync=1 (fsync inside the timed run); reads cold (drop_caches before each read job); random jobs at most {options.RuntimeSeconds} s; metadata: {options.Files} files in one directory, one thread, open(O_CREAT|O_EXCL)+close / stat (after drop_caches) / unlink");
         var width = Rows.Max(r => r.Row.Length);
-        var col = Math.Max(14, targets.Max(t => t.Name.Length) + 2);
+        var col = Math.Max(14, targets.Select(t => t.Name.Length + 2).DefaultIfEmpty(0).Max());
         sb.Append(' ', width);
         foreach (var t in targets)
         {
