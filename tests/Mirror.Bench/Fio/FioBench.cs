@@ -37,6 +37,7 @@ internal static class FioBench
         Directory.CreateDirectory(scratch);
         Console.WriteLine($"bench fio: scratch {scratch}, load {Machine.LoadAverage()} (1/5/15 min)");
         var results = new List<TargetFigures>();
+        var fioVersion = (await Shell.TryRunAsync("fio", ["--version"], CancellationToken.None)).Stdout;
         try
         {
             await using var cluster = new MirrorClusterHost(scratch);
@@ -67,7 +68,7 @@ internal static class FioBench
         finally
         {
             Console.WriteLine();
-            Console.WriteLine(FioTable.Render(results, options));
+            Console.WriteLine(FioTable.Render(results, options, fioVersion));
             Console.WriteLine($"load (1/5/15 min) at the end: {Machine.LoadAverage()}; figures on a shared machine are noisy");
             TryDelete(scratch);
         }

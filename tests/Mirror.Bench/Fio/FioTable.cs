@@ -33,9 +33,10 @@ internal static class FioTable
         [(GlusterFs, "create (ops/s)")] = 600,
     };
 
-    public static string Render(IReadOnlyList<TargetFigures> targets, FioOptions options)
+    public static string Render(IReadOnlyList<TargetFigures> targets, FioOptions options, string fioVersion)
     {
         var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{fioVersion.Trim()} on {Environment.MachineName}, {Environment.ProcessorCount} CPUs, kernel {Environment.OSVersion.Version}");
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"fio {options.SizeMiB} MiB file, psync, iodepth 1, 1 job; writes buffered (direct=0) with end_fsync=1 (fsync inside the timed run); reads cold (drop_caches before each read job); random jobs at most {options.RuntimeSeconds} s; metadata: {options.Files} files in one directory, one thread, open(O_CREAT|O_EXCL)+close / stat (after drop_caches) / unlink");
         var width = Rows.Max(r => r.Row.Length);
@@ -125,6 +126,6 @@ internal static class FioTable
 
         var ratio = got.Value / needed;
         sb.AppendLine(CultureInfo.InvariantCulture,
-            $"{line} needs {neededText,8} (from {basisText}), got {got.Value.ToString(row.Format, CultureInfo.InvariantCulture),8}  ratio {ratio:F2}  {(ratio >= 1 ? "meets" : "misses")}");
+            $"{line} needs {neededText,8} (from {basisText}), got {got.Value.ToString(row.Format, CultureInfo.InvariantCulture),8}  ratio {ratio.ToString(ratio < 0.1 ? "F3" : "F2", CultureInfo.InvariantCulture)}  {(ratio >= 1 ? "meets" : "misses")}");
     }
 }

@@ -17,6 +17,9 @@ internal sealed class GlusterFsTarget(string scratch) : IBenchTarget
     private Process? glusterd;
     private Process? client;
     private bool created;
+    private HashSet<string>? runFilesBefore;
+
+    private const string RunDir = "/var/run/gluster";
 
     public string Name => FioTable.GlusterFs;
 
@@ -39,6 +42,7 @@ internal sealed class GlusterFsTarget(string scratch) : IBenchTarget
             throw new TargetUnavailableException("a glusterd already runs on this machine; the bench starts its own");
         }
 
+        runFilesBefore = RunFiles();
         var workdir = Path.Combine(dir, "glusterd");
         Directory.CreateDirectory(workdir);
         var vol = Path.Combine(dir, "glusterd.vol");
@@ -115,6 +119,15 @@ internal sealed class GlusterFsTarget(string scratch) : IBenchTarget
             glusterd.Dispose();
         }
 
+        // Sockets and pid files our glusterd and its bricks left in the shared run folder.
+        if (runFilesBefore is not null)
+        {
+            foreach (var f in RunFiles().Except(runFilesBefore))
+            {
+                File.Delete(f);
+            }
+        }
+
         // glusterd writes brick logs under /var/log/glusterfs/bricks, named after the brick path.
         foreach (var b in Bricks)
         {
@@ -130,6 +143,9 @@ internal sealed class GlusterFsTarget(string scratch) : IBenchTarget
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    private static HashSet<string> RunFiles() =>
+        Directory.Exists(RunDir) ? Directory.EnumerateFiles(RunDir, "*", SearchOption.AllDirectories).ToHashSet(StringComparer.Ordinal) : [];
 
     private static Task<(int Code, string Stdout, string Stderr)> Cli(CancellationToken ct, params string[] args) =>
         Shell.TryRunAsync("gluster", ["--mode=script", .. args], ct);
