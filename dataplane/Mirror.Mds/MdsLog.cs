@@ -15,6 +15,9 @@ internal static partial class MdsLog
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "loaded {Inodes} inodes, {Osts} OSTs, {Orphans} orphan objects, changelog at {Index}")]
     public static partial void Loaded(this ILogger logger, int inodes, int osts, int orphans, ulong index);
 
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "volume {Volume}: stored usage {Stored} differs from its files' {Counted} bytes; using the files'")]
+    public static partial void VolumeUsageRecomputed(this ILogger logger, string volume, ulong stored, ulong counted);
+
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "destroying object {Fid}:{ComponentId}:{Stripe} on OST {Ost} failed, will retry: {Error}")]
     public static partial void DestroyFailed(this ILogger logger, Fid fid, uint componentId, int stripe, int ost, string error);
 

@@ -21,7 +21,7 @@ public static class MdsMethods
     public const string Unlink = "/mirror.mds.Mds/Unlink";                   // NameRequest → Empty
     public const string Rmdir = "/mirror.mds.Mds/Rmdir";                     // NameRequest → Empty
     public const string Rename = "/mirror.mds.Mds/Rename";                   // RenameRequest → Empty
-    public const string Statfs = "/mirror.mds.Mds/Statfs";                   // Empty → Mds.StatfsReply
+    public const string Statfs = "/mirror.mds.Mds/Statfs";                   // StatfsRequest (an Empty is a valid one) → Mds.StatfsReply
     public const string GetLayout = "/mirror.mds.Mds/GetLayout";             // FidRequest → LayoutReply
     public const string LayoutIntent = "/mirror.mds.Mds/LayoutIntent";       // LayoutIntentRequest → LayoutReply
     public const string MirrorExtend = "/mirror.mds.Mds/MirrorExtend";       // MirrorExtendRequest → LayoutReply
@@ -34,6 +34,21 @@ public static class MdsMethods
     public const string RegisterOst = "/mirror.mds.Mds/RegisterOst";         // RegisterOstRequest → Empty (also the OST heartbeat)
     public const string ListOsts = "/mirror.mds.Mds/ListOsts";               // Empty → ListOstsReply
     public const string SetFault = "/mirror.mds.Mds/SetFault";               // SetFaultRequest → SetFaultReply
+
+    // POSIX mount support: hard links, extended attributes.
+    public const string Link = "/mirror.mds.Mds/Link";                       // LinkRequest → Attr (of the file, nlink counted)
+    public const string GetXattr = "/mirror.mds.Mds/GetXattr";               // XattrRequest → XattrReply
+    public const string SetXattr = "/mirror.mds.Mds/SetXattr";               // SetXattrRequest → Empty
+    public const string ListXattr = "/mirror.mds.Mds/ListXattr";             // FidRequest → ListXattrReply
+    public const string RemoveXattr = "/mirror.mds.Mds/RemoveXattr";         // XattrRequest → Empty
+
+    // Volumes (filesets with a capacity quota, ARCHITECTURE §3) and the quota grant.
+    public const string CreateVolume = "/mirror.mds.Mds/CreateVolume";       // CreateVolumeRequest → VolumeInfo
+    public const string GetVolume = "/mirror.mds.Mds/GetVolume";             // VolumeRequest → VolumeInfo
+    public const string ListVolumes = "/mirror.mds.Mds/ListVolumes";         // Empty → ListVolumesReply
+    public const string DeleteVolume = "/mirror.mds.Mds/DeleteVolume";       // VolumeRequest → Empty
+    public const string ResizeVolume = "/mirror.mds.Mds/ResizeVolume";       // ResizeVolumeRequest → VolumeInfo
+    public const string ReserveSpace = "/mirror.mds.Mds/ReserveSpace";       // ReserveSpaceRequest → ReserveSpaceReply
 
     // Immediate Write Mirroring (design §2.2): locks, callbacks, leases, epochs.
     public const string LockEnqueue = "/mirror.mds.Mds/LockEnqueue";         // LockEnqueueRequest → LockEnqueueReply

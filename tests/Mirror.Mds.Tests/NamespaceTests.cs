@@ -154,7 +154,7 @@ public sealed class NamespaceTests
         await using var mds = await StartAsync();
         await mds.RegisterFourOstsAsync();
         await mds.CreateAsync("f");
-        var s = await mds.Service.Statfs(new Protocol.Empty());
+        var s = await mds.Service.Statfs(new StatfsRequest());
         Assert.Equal(4ul << 40, s.TotalBytes);
         Assert.Equal(4ul << 39, s.FreeBytes);
         Assert.Equal(2ul, s.Files);

@@ -65,9 +65,11 @@ public sealed class TestMds : IAsyncDisposable
         return mds;
     }
 
-    public async Task ReopenAsync()
+    /// <param name="whileStopped">Runs between stop and start (e.g. to rewrite the database file).</param>
+    public async Task ReopenAsync(Action? whileStopped = null)
     {
         await Core.DisposeAsync();
+        whileStopped?.Invoke();
         await OpenAsync();
     }
 

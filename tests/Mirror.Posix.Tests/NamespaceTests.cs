@@ -105,27 +105,49 @@ public sealed class NamespaceTests(MountedCluster fixture) : IClassFixture<Mount
     }
 
     [Fact]
-    public void Hard_links_are_refused_with_EPERM_until_the_MDS_has_Link()
+    public async Task Hard_links_share_the_inode_and_count_in_nlink()
     {
         var dir = fixture.NewDir("hardlink");
         var file = Path.Combine(dir, "f");
-        File.WriteAllText(file, "x");
+        var other = Path.Combine(dir, "g");
+        File.WriteAllText(file, "shared");
 
-        Assert.Equal(EPERM, Libc.Errno(Libc.Link(file, Path.Combine(dir, "g"))));
-        Assert.False(File.Exists(Path.Combine(dir, "g")));
+        Assert.Equal(0, Libc.Errno(Libc.Link(file, other)));
+        Assert.Equal(EEXIST, Libc.Errno(Libc.Link(file, other)));
+        Assert.Equal(EPERM, Libc.Errno(Libc.Link(dir, Path.Combine(dir, "dirlink"))));
+        var stat = await Programs.OkAsync(Programs.RunAsync("stat", "-c", "%i %h", file, other), "stat both names");
+        var lines = stat.Trim().Split('\n');
+        Assert.Equal(lines[0], lines[1]);
+        Assert.EndsWith(" 2", lines[0], StringComparison.Ordinal);
+
+        File.AppendAllText(other, " and appended");
+        Assert.Equal("shared and appended", File.ReadAllText(file));
+        Assert.Equal(0, Libc.Errno(Libc.Unlink(file)));
+        Assert.Equal("shared and appended", File.ReadAllText(other));
+        Assert.Equal("1", (await Programs.OkAsync(Programs.RunAsync("stat", "-c", "%h", other), "stat")).Trim());
     }
 
     [Fact]
-    public async Task Extended_attributes_read_as_none_and_setting_one_is_not_supported()
+    public async Task Extended_attributes_in_user_namespace_round_trip_and_others_are_not_supported()
     {
         var file = Path.Combine(fixture.NewDir("xattr"), "f");
         File.WriteAllText(file, "x");
 
-        var list = await Programs.RunAsync("getfattr", "-d", file);
-        Assert.True(list.Exit == 0 && list.Stdout.Trim().Length == 0, list.ToString());
-        var set = await Programs.RunAsync("setfattr", "-n", "user.k", "-v", "v", file);
-        Assert.NotEqual(0, set.Exit);
-        Assert.Contains("Operation not supported", set.Stderr, StringComparison.Ordinal);
+        await Programs.OkAsync(Programs.RunAsync("setfattr", "-n", "user.colour", "-v", "blue", file), "setfattr user.colour");
+        await Programs.OkAsync(Programs.RunAsync("setfattr", "-n", "user.size", "-v", "large", file), "setfattr user.size");
+        var dump = await Programs.OkAsync(Programs.RunAsync("getfattr", "-d", file), "getfattr -d");
+        Assert.Contains("user.colour=\"blue\"", dump, StringComparison.Ordinal);
+        Assert.Contains("user.size=\"large\"", dump, StringComparison.Ordinal);
+
+        await Programs.OkAsync(Programs.RunAsync("setfattr", "-x", "user.size", file), "setfattr -x");
+        Assert.DoesNotContain("user.size", await Programs.OkAsync(Programs.RunAsync("getfattr", "-d", file), "getfattr -d"), StringComparison.Ordinal);
+        var missing = await Programs.RunAsync("getfattr", "-n", "user.size", file);
+        Assert.NotEqual(0, missing.Exit);
+        Assert.Contains("No such attribute", missing.Stderr, StringComparison.Ordinal);
+
+        var other = await Programs.RunAsync("setfattr", "-n", "security.x", "-v", "v", file);
+        Assert.NotEqual(0, other.Exit);
+        Assert.Contains("Operation not supported", other.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

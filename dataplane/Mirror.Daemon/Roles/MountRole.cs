@@ -15,7 +15,7 @@ internal sealed class MountRole : IDaemonRole
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
-        new("--volume", "NAME", "the volume to mount: the directory /volumes/NAME"),
+        new("--volume", "NAME", "the volume to mount (its root directory /volumes/NAME; statfs shows its quota)"),
         new("--path", "DIR", "mount this directory of the namespace instead of a volume (e.g. /)"),
         new("--mdt", "HOST:PORT", "the MDS to talk to (required, or --mds)"),
         new("--mds", "HOST:PORT", "same as --mdt"),
@@ -71,7 +71,8 @@ internal sealed class MountRole : IDaemonRole
             {
                 MdsAddress = $"{mds.Host}:{mds.Port}",
                 Token = token,
-                Path = path ?? $"/volumes/{volume}",
+                Path = path ?? "/",
+                Volume = volume,
                 Mountpoint = mountpoint,
                 Readers = threads,
                 Settings = new MountSettings

@@ -8,12 +8,18 @@ namespace Mirror.Fuse.Bridge;
 /// <summary>An open file: the client handle (IWM/FLR writes, read cache) and the node it belongs to.</summary>
 internal sealed record FileHandle(Node Node, MirrorFile File, bool Writable);
 
-/// <summary>An open directory: the listing taken at the first READDIR from offset 0 (offsets index into it).</summary>
+/// <summary>One listed entry; <paramref name="Attr"/> is there when the listing was read for READDIRPLUS.</summary>
+internal sealed record ListedEntry(DirectoryEntry Entry, FileAttr? Attr);
+
+/// <summary>An open directory: the listing taken at the READDIR from offset 0 (offsets index into it).</summary>
 internal sealed class DirHandle(Node node)
 {
     public Node Node { get; } = node;
 
-    public IReadOnlyList<DirectoryEntry>? Entries { get; set; }
+    public IReadOnlyList<ListedEntry>? Entries { get; set; }
+
+    /// <summary>True when <see cref="Entries"/> carry attributes.</summary>
+    public bool WithAttrs { get; set; }
 }
 
 /// <summary>fh numbers handed to the kernel ↔ open files and directories. Thread-safe.</summary>

@@ -33,29 +33,21 @@ internal sealed partial class MirrorFileSystem
     {
         var read = r.Read<FuseReadIn>();
         var dir = handles.Get<DirHandle>(read.Fh);
-        if (dir.Entries is null || read.Offset == 0)
+        if (dir.Entries is null || read.Offset == 0 || (plus && !dir.WithAttrs))
         {
-            var listed = await Mds.ReaddirAsync(dir.Node.Fid).ConfigureAwait(false);
-            var entries = new List<DirectoryEntry>(listed.Count + 2)
-            {
-                new(".", dir.Node.Fid, FileKind.Directory),
-                new("..", dir.Node.Fid, FileKind.Directory),
-            };
-            entries.AddRange(listed);
-            dir.Entries = entries;
+            dir.Entries = await ListAsync(dir.Node, plus).ConfigureAwait(false);
+            dir.WithAttrs = plus;
         }
 
         var all = dir.Entries;
         var start = (int)Math.Min(read.Offset, (ulong)all.Count);
         var limit = (int)read.Size;
         var recordOverhead = DirentSize + (plus ? EntryOutSize : 0);
-
-        // The entries that fit, then (plus) their attributes fetched concurrently.
         var fitting = new List<(int Index, byte[] Name, int Size)>();
         var used = 0;
         for (var i = start; i < all.Count; i++)
         {
-            var name = Encoding.UTF8.GetBytes(all[i].Name);
+            var name = Encoding.UTF8.GetBytes(all[i].Entry.Name);
             var size = Align8(recordOverhead + name.Length);
             if (used + size > limit)
             {
@@ -66,28 +58,6 @@ internal sealed partial class MirrorFileSystem
             used += size;
         }
 
-        var attrs = new FileAttr?[fitting.Count];
-        if (plus)
-        {
-            await Task.WhenAll(fitting.Select(async (f, k) =>
-            {
-                var e = all[f.Index];
-                if (e.Name is "." or "..")
-                {
-                    return;
-                }
-
-                try
-                {
-                    attrs[k] = await Mds.GetAttrAsync(e.Fid).ConfigureAwait(false);
-                }
-                catch (MirrorException ex) when (ex.Errno == Errno.ENOENT)
-                {
-                    // removed since the listing: sent without attributes (node id 0), the kernel looks it up if used
-                }
-            })).ConfigureAwait(false);
-        }
-
         var buffer = FuseChannel.RentReply(used);
         var span = buffer.AsSpan(FuseChannel.OutHeaderSize, used);
         span.Clear();
@@ -95,11 +65,12 @@ internal sealed partial class MirrorFileSystem
         for (var k = 0; k < fitting.Count; k++)
         {
             var (index, name, size) = fitting[k];
-            var e = all[index];
+            var (e, attr) = all[index];
             var record = span.Slice(at, size);
             if (plus)
             {
-                var entry = attrs[k] is { } attr ? EntryOut(Inodes.Remember(attr), attr) : default;
+                // "." and ".." carry no attributes: node id 0, the kernel does not instantiate them.
+                var entry = attr is not null ? EntryOut(Inodes.Remember(attr), attr) : default;
                 MemoryMarshal.Write(record, in entry);
                 record = record[EntryOutSize..];
             }
@@ -117,6 +88,32 @@ internal sealed partial class MirrorFileSystem
         }
 
         c.Send(r.Unique, buffer, used);
+    }
+
+    /// <summary>The whole directory, page by page (MDS readdir cookies), with attributes for READDIRPLUS, after "." and "..".</summary>
+    private async Task<List<ListedEntry>> ListAsync(Node dir, bool withAttrs)
+    {
+        var entries = new List<ListedEntry>
+        {
+            new(new DirectoryEntry(".", dir.Fid, FileKind.Directory), null),
+            new(new DirectoryEntry("..", dir.Fid, FileKind.Directory), null),
+        };
+        ulong cookie = 0;
+        while (true)
+        {
+            var page = await Mds.ReaddirPageAsync(dir.Fid, cookie, 1024, withAttrs).ConfigureAwait(false);
+            foreach (var e in page.Entries)
+            {
+                var entry = new DirectoryEntry(e.Name, e.Fid.ToFid(), (FileKind)(int)e.Type);
+                entries.Add(new ListedEntry(entry, withAttrs && e.Attr is not null ? FileAttr.FromMsg(e.Attr) : null));
+                cookie = e.Cookie;
+            }
+
+            if (page.Eof || page.Entries.Count == 0)
+            {
+                return entries;
+            }
+        }
     }
 
     private static int Align8(int n) => (n + 7) & ~7;

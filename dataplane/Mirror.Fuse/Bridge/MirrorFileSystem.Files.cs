@@ -91,6 +91,8 @@ internal sealed partial class MirrorFileSystem
         var write = r.Read<FuseWriteIn>();
         var handle = handles.Get<FileHandle>(write.Fh);
         var data = r.ReadBytes((int)write.Size);
+        // Volume quota: the space up to the write's end is granted before the data is sent (ENOSPC otherwise).
+        await client.ReserveAsync(handle.Node.Fid, write.Offset + write.Size).ConfigureAwait(false);
         await handle.File.WriteAsync(write.Offset, data).ConfigureAwait(false);
         c.Reply(r.Unique, new FuseWriteOut { Size = write.Size });
     }
@@ -158,6 +160,7 @@ internal sealed partial class MirrorFileSystem
         }
         else if (f.Mode is 0 or FallocKeepSize)
         {
+            await client.ReserveAsync(handle.Node.Fid, f.Offset + f.Length).ConfigureAwait(false);
             await file.FallocateAsync(f.Offset, f.Length, f.Mode).ConfigureAwait(false);
             var end = f.Offset + f.Length;
             if (f.Mode == 0 && end > file.Size)

@@ -94,9 +94,15 @@ internal sealed partial class MirrorFileSystem
     /// <summary>truncate(2)/ftruncate(2)/O_TRUNC: through the open handle when the kernel names one, else a short-lived one.</summary>
     private async Task TruncateAsync(Node node, FuseSetattrIn s, ulong? fh)
     {
+        if (s.Size > 0)
+        {
+            await client.ReserveAsync(node.Fid, s.Size).ConfigureAwait(false); // truncate up counts against the quota
+        }
+
         if (fh is { } h && handles.Get<FileHandle>(h) is { } open)
         {
             await open.File.TruncateAsync(s.Size).ConfigureAwait(false);
+            client.ForgetGrant(node.Fid);
             return;
         }
 
@@ -104,6 +110,7 @@ internal sealed partial class MirrorFileSystem
         try
         {
             await file.TruncateAsync(s.Size).ConfigureAwait(false);
+            client.ForgetGrant(node.Fid);
         }
         finally
         {
@@ -222,21 +229,24 @@ internal sealed partial class MirrorFileSystem
         c.ReplyEmpty(r.Unique);
     }
 
-    /// <summary>link(2): the MDS has no Link call yet, so EPERM ("the file system does not support hard links", link(2)).</summary>
-    private Task LinkAsync(FuseRequest r, FuseChannel c)
+    /// <summary>link(2): a new name for a non-directory; the MDS counts nlink (EPERM for directories, EXDEV across volumes).</summary>
+    private async Task LinkAsync(FuseRequest r, FuseChannel c)
     {
         RequireWritable(r);
         var link = r.Read<FuseLinkIn>();
         var target = Inodes.Get(link.OldNodeId);
         var parent = Inodes.Get(r.NodeId);
         var name = CheckName(r.ReadName());
-        throw new MirrorException(Errno.EPERM, $"link {Describe(parent, name)} → {target.Fid}: hard links are not supported by this MDS");
+        var attr = await Mds.LinkAsync(target.Fid, parent.Fid, name).ConfigureAwait(false);
+        ReplyEntry(r, c, attr);
     }
 
+    /// <summary>statfs(2) of the volume holding the node (its capacity quota), or of the whole file system outside volumes.</summary>
     private async Task StatfsAsync(FuseRequest r, FuseChannel c)
     {
-        const uint blockSize = 4096;
-        var s = await client.StatfsAsync().ConfigureAwait(false);
+        var node = Inodes.Get(r.NodeId);
+        var s = await Mds.StatfsAsync(node.Fid).ConfigureAwait(false);
+        var blockSize = s.BlockSize == 0 ? 4096u : s.BlockSize;
         var reply = new FuseStatfsOut
         {
             Blocks = s.TotalBytes / blockSize,
@@ -246,48 +256,65 @@ internal sealed partial class MirrorFileSystem
             Ffree = 1UL << 32,
             Bsize = blockSize,
             Frsize = blockSize,
-            Namelen = NameMax,
+            Namelen = s.NameMax == 0 ? NameMax : s.NameMax,
         };
         c.Reply(r.Unique, in reply);
     }
 
-    // ---- extended attributes: the MDS has no xattr calls yet; reads see none, writes are ENOTSUP ----
+    // ---- extended attributes (user. and trusted.; the MDS answers ENOTSUP for other namespaces) ----
 
-    private Task SetxattrAsync(FuseRequest r, FuseChannel c)
+    private async Task SetxattrAsync(FuseRequest r, FuseChannel c)
     {
         RequireWritable(r);
-        _ = r.Read<FuseSetxattrIn>();
+        var node = Inodes.Get(r.NodeId);
+        var set = r.Read<FuseSetxattrIn>();
         var name = r.ReadName();
-        throw new MirrorException(Errno.ENOTSUP, $"setxattr {name}: extended attributes are not supported by this MDS");
+        var value = r.ReadBytes((int)set.Size);
+        await Mds.SetXattrAsync(node.Fid, name, value, set.Flags).ConfigureAwait(false);
+        c.ReplyEmpty(r.Unique);
     }
 
-    private Task GetxattrAsync(FuseRequest r, FuseChannel c)
+    private async Task GetxattrAsync(FuseRequest r, FuseChannel c)
     {
-        _ = r.Read<FuseGetxattrIn>();
+        var node = Inodes.Get(r.NodeId);
+        var get = r.Read<FuseGetxattrIn>();
         var name = r.ReadName();
-        throw new MirrorException(Errno.ENODATA, $"getxattr {name}: no such attribute");
+        var value = await Mds.GetXattrAsync(node.Fid, name).ConfigureAwait(false);
+        ReplySized(r, c, get.Size, value);
     }
 
-    private Task ListxattrAsync(FuseRequest r, FuseChannel c)
+    private async Task ListxattrAsync(FuseRequest r, FuseChannel c)
     {
+        var node = Inodes.Get(r.NodeId);
         var list = r.Read<FuseGetxattrIn>();
-        if (list.Size == 0)
+        var names = await Mds.ListXattrAsync(node.Fid).ConfigureAwait(false);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(string.Concat(names.Select(n => n + "\0")));
+        ReplySized(r, c, list.Size, bytes);
+    }
+
+    /// <summary>getxattr/listxattr: size 0 asks for the length; a smaller buffer than the value is ERANGE (xattr(7)).</summary>
+    private static void ReplySized(FuseRequest r, FuseChannel c, uint size, byte[] value)
+    {
+        if (size == 0)
         {
-            c.Reply(r.Unique, new FuseGetxattrOut { Size = 0 });
+            c.Reply(r.Unique, new FuseGetxattrOut { Size = (uint)value.Length });
+        }
+        else if (value.Length > size)
+        {
+            throw new MirrorException(Errno.ERANGE, $"{r.Opcode}: value of {value.Length} bytes does not fit {size}");
         }
         else
         {
-            c.ReplyBytes(r.Unique, []);
+            c.ReplyBytes(r.Unique, value);
         }
-
-        return Task.CompletedTask;
     }
 
-    private Task RemovexattrAsync(FuseRequest r, FuseChannel c)
+    private async Task RemovexattrAsync(FuseRequest r, FuseChannel c)
     {
         RequireWritable(r);
+        var node = Inodes.Get(r.NodeId);
         var name = r.ReadName();
-        throw new MirrorException(Errno.ENODATA, $"removexattr {name}: no such attribute");
+        await Mds.RemoveXattrAsync(node.Fid, name).ConfigureAwait(false);
+        c.ReplyEmpty(r.Unique);
     }
-
 }

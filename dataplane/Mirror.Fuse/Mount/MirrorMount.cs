@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mirror.Client.Files;
 using Mirror.Client.Metadata;
+using Mirror.Core;
 using Mirror.Core.Errors;
 using Mirror.Fuse.Bridge;
 using Mirror.Fuse.Kernel;
@@ -15,8 +16,11 @@ public sealed record MirrorMountOptions
 
     public string? Token { get; init; }
 
-    /// <summary>The directory of the namespace to mount (a volume is /volumes/NAME).</summary>
-    public required string Path { get; init; }
+    /// <summary>The directory of the namespace to mount; ignored when <see cref="Volume"/> is set.</summary>
+    public string Path { get; init; } = "/";
+
+    /// <summary>The volume to mount (GetVolume: its root directory /volumes/NAME), or null to mount <see cref="Path"/>.</summary>
+    public string? Volume { get; init; }
 
     public required string Mountpoint { get; init; }
 
@@ -73,16 +77,11 @@ public sealed partial class MirrorMount : IAsyncDisposable
         MirrorMount? mount = null;
         try
         {
-            var root = await client.StatAsync(options.Path, ct).ConfigureAwait(false);
-            if (root.Kind != FileKind.Directory)
-            {
-                throw new MirrorException(Errno.ENOTDIR, $"{options.Path}: not a directory, cannot be mounted");
-            }
-
-            var source = new MountSource(options.MdsAddress, NamespacePath.Normalize(options.Path));
+            var (root, path) = await ResolveRootAsync(client, options, ct).ConfigureAwait(false);
+            var source = new MountSource(options.MdsAddress, path);
             var sessionOptions = new FuseSessionOptions { Readers = Math.Max(1, options.Readers) };
             channel = FuseChannel.Open(sessionOptions.MaxWrite, logger);
-            var fs = new MirrorFileSystem(client, root.Fid, options.Settings, logger);
+            var fs = new MirrorFileSystem(client, root, options.Settings, logger);
             var session = new FuseSession(channel, fs, sessionOptions, logger);
             KernelMount.Mount(source.ToString(), mountpoint, channel.Fd, options.Settings.ReadOnly);
             mount = new MirrorMount(options with { Mountpoint = mountpoint }, source, client, channel, session, logger);
@@ -105,6 +104,30 @@ public sealed partial class MirrorMount : IAsyncDisposable
 
             throw;
         }
+    }
+
+    /// <summary>The FID and path of the directory to mount: the volume's root, or <see cref="MirrorMountOptions.Path"/>.</summary>
+    private static async Task<(Fid Root, string Path)> ResolveRootAsync(MirrorClient client, MirrorMountOptions options, CancellationToken ct)
+    {
+        if (options.Volume is { } name)
+        {
+            Protocol.Mds.VolumeInfo volume;
+            try
+            {
+                volume = await client.Mds.GetVolumeAsync(name, ct).ConfigureAwait(false);
+            }
+            catch (MirrorException e)
+            {
+                throw new MirrorException(e.Errno, $"volume '{name}': {e.Message}", e);
+            }
+
+            return (volume.Root.ToFid(), volume.Path.Length > 0 ? volume.Path : $"/volumes/{name}");
+        }
+
+        var attr = await client.StatAsync(options.Path, ct).ConfigureAwait(false);
+        return attr.Kind == FileKind.Directory
+            ? (attr.Fid, NamespacePath.Normalize(options.Path))
+            : throw new MirrorException(Errno.ENOTDIR, $"{options.Path}: not a directory, cannot be mounted");
     }
 
     /// <summary>Unmounts, waits (bounded) for the session to end, closes the handles and the client. Idempotent.</summary>

@@ -8,6 +8,7 @@ using Mirror.Mds.Locks;
 using Mirror.Mds.Namespace;
 using Mirror.Mds.Recovery;
 using Mirror.Mds.Store;
+using Mirror.Mds.Volumes;
 
 namespace Mirror.Mds.Host;
 
@@ -68,6 +69,7 @@ public sealed class MdsCore : IAsyncDisposable
         Layouts = new LayoutOperations(model, Tree, new LayoutBuilder(model, Registry));
         Namespace = new NamespaceOperations(model, Tree, Layouts);
         Changelog = new ChangelogOperations(model);
+        Volumes = new VolumeOperations(model, Tree);
         ostDestroyer = options.DestroyObject is null ? new OstObjectDestroyer(options.Token) : null;
         Destroyer = new OrphanDestroyer(model, Registry, options.DestroyObject ?? ostDestroyer!.DestroyAsync,
             options.LoggerFactory.CreateLogger<OrphanDestroyer>(), options.OrphanRetryDelay);
@@ -96,6 +98,8 @@ public sealed class MdsCore : IAsyncDisposable
     public LayoutOperations Layouts { get; }
 
     public ChangelogOperations Changelog { get; }
+
+    public VolumeOperations Volumes { get; }
 
     public OrphanDestroyer Destroyer { get; }
 

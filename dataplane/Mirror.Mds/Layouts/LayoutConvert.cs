@@ -53,6 +53,13 @@ public static class LayoutConvert
         return new StoredLayout(layout, StoredLayout.Normalize(owner, foreign, layout));
     }
 
+    /// <summary>What a user asked for (mds.proto LayoutSpec) as layout requests; null when it asks nothing.</summary>
+    public static IReadOnlyList<MirrorRequest>? Requests(LayoutSpec? spec) =>
+        spec is null || spec.Mirrors.Count == 0
+            ? null
+            : spec.Mirrors.Select(m => new MirrorRequest((MirrorFlags)m.Flags,
+                m.Components.Select(c => new ComponentRequest(c.End, c.StripeCount, c.StripeSize, c.Pool, c.Osts.Select(o => (int)o).ToArray())).ToArray())).ToArray();
+
     public static byte[] ToBytes(StoredLayout stored) => ToProto(stored).ToByteArray();
 
     public static StoredLayout FromBytes(byte[] bytes, Fid owner) => FromProto(Layout.Parser.ParseFrom(bytes), owner);

@@ -46,10 +46,31 @@ public sealed class Inode
 
     public string? SymlinkTarget { get; init; }
 
-    /// <summary>The directory holding this inode's (only) name; no hard links yet, so it is unique.</summary>
+    /// <summary>
+    /// The directory holding this inode's primary name (the one changelog records and split use). A regular
+    /// file with hard links has its other names in <see cref="Names"/>; directories have exactly one.
+    /// </summary>
     public Fid Parent { get; set; }
 
     public string Name { get; set; } = "";
+
+    /// <summary>Every (directory, name) that refers to this inode; derived from the dentries, not stored.</summary>
+    public HashSet<(Fid Parent, string Name)> Names { get; } = [];
+
+    /// <summary>Quota grant: the end up to which space is reserved for writes (mds.proto ReserveSpaceRequest).</summary>
+    public ulong Reserved { get; set; }
+
+    /// <summary>Bytes charged to <see cref="Volume"/> now: max(size, reserved) of a regular file, kept by <see cref="Mutation"/>.</summary>
+    public ulong Charged { get; set; }
+
+    /// <summary>The volume (fileset) this inode lies in; null outside every volume. Derived from the tree, not stored.</summary>
+    public Volumes.Volume? Volume { get; set; }
+
+    /// <summary>Extended attributes by full name ("user.x", "trusted.y").</summary>
+    public SortedDictionary<string, byte[]> Xattrs { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What this inode charges to its volume's quota (ARCHITECTURE §3): regular files only.</summary>
+    public ulong QuotaCharge => Type == InodeType.Regular ? Math.Max(Size, Reserved) : 0;
 
     /// <summary>Directories: the cookie the next entry gets.</summary>
     public ulong NextCookie { get; set; } = 1;
@@ -66,7 +87,7 @@ public sealed class Inode
     public bool IsDirectory => Type == InodeType.Directory;
 
     public InodeRecord Snapshot() => new(Fid, Type, Mode, Uid, Gid, Size, Nlink, AtimeNs, MtimeNs, CtimeNs, DataVersion,
-        SymlinkTarget, Parent, Name, NextCookie, Layout);
+        SymlinkTarget, Parent, Name, NextCookie, Layout, Reserved);
 
     public static Inode FromRecord(InodeRecord r) => new()
     {
@@ -86,6 +107,7 @@ public sealed class Inode
         Name = r.Name,
         NextCookie = r.NextCookie,
         Layout = r.Layout,
+        Reserved = r.Reserved,
     };
 
     public void AddEntry(DirEntry entry)
@@ -118,4 +140,5 @@ public sealed record InodeRecord(
     Fid Parent,
     string Name,
     ulong NextCookie,
-    StoredLayout? Layout);
+    StoredLayout? Layout,
+    ulong Reserved = 0);

@@ -3,6 +3,7 @@ using Mirror.Core.Errors;
 using Mirror.Mds.Changelog;
 using Mirror.Mds.Layouts;
 using Mirror.Mds.Store;
+using LayoutConvert = Mirror.Mds.Layouts.LayoutConvert;
 
 namespace Mirror.Mds.Namespace;
 
@@ -32,6 +33,9 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
 {
     public const uint RenameNoReplace = 1;
     public const uint RenameExchange = 2;
+
+    /// <summary>S_ISGID (02000).</summary>
+    public const uint SetGid = 0x400;
 
     public InodeRecord GetAttr(Fid fid) => model.Read(() => model.Get(fid).Snapshot());
 
@@ -104,6 +108,13 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
         return ((IReadOnlyList<DirEntry>)page, eof);
     });
 
+    /// <summary>readdirplus: <see cref="Readdir"/> with each entry's attributes, read under the same lock.</summary>
+    public (IReadOnlyList<(DirEntry Entry, InodeRecord Attr)> Entries, bool Eof) ReaddirPlus(Fid fid, ulong cookie, int maxEntries) => model.Read(() =>
+    {
+        var (entries, eof) = Readdir(fid, cookie, maxEntries);
+        return ((IReadOnlyList<(DirEntry, InodeRecord)>)entries.Select(e => (e, model.Get(e.Fid).Snapshot())).ToList(), eof);
+    });
+
     public Task<(InodeRecord Attr, bool Created)> CreateAsync(CreateArgs args) => model.MutateAsync(m =>
     {
         NameRules.Validate(args.Name);
@@ -126,15 +137,21 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
         }
 
         var fid = m.AllocateFid();
-        var layout = args.Type == InodeType.Regular ? layouts.NewLayout(fid, args.Layout) : null;
+        var layout = args.Type == InodeType.Regular
+            ? layouts.NewLayout(fid, args.Layout ?? LayoutConvert.Requests(dir.Volume?.Layout))
+            : null;
+
+        // A set-group-ID directory hands its group to new entries, and S_ISGID to new subdirectories (POSIX
+        // mkdir/open; the kernel checks permissions, the MDS stores what it is told).
+        var setgidDir = (dir.Mode & SetGid) != 0;
+        var mode = args.Type == InodeType.Symlink ? 0x1FF : args.Mode & 0xFFF; // symlinks read 0777, as on Linux
         var inode = new Inode
         {
             Fid = fid,
             Type = args.Type,
-            // Symlink permissions are never checked; they read 0777 as on Linux.
-            Mode = args.Type == InodeType.Symlink ? 0x1FF : args.Mode & 0xFFF,
+            Mode = setgidDir && args.Type == InodeType.Directory ? mode | SetGid : mode,
             Uid = args.Uid,
-            Gid = args.Gid,
+            Gid = setgidDir ? dir.Gid : args.Gid,
             Nlink = args.Type == InodeType.Directory ? 2u : 1u,
             AtimeNs = m.NowNs,
             MtimeNs = m.NowNs,
@@ -179,7 +196,9 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
             throw new MirrorException(Errno.ENOTDIR, $"'{name}' in {parent} is not a directory");
         }
 
-        if (model.Get(entry.Fid).Entries.Count > 0)
+        var target = model.Get(entry.Fid);
+        NamespaceTree.RequireNotVolumeRoot(target, $"rmdir '{name}'");
+        if (target.Entries.Count > 0)
         {
             throw new MirrorException(Errno.ENOTEMPTY, $"directory '{name}' in {parent} is not empty");
         }
@@ -212,10 +231,18 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
             inode.Gid = a.Gid;
         }
 
+        if (sizeChange && inode.Volume is { } volume && a.Size > inode.Charged && volume.Used + (a.Size - inode.Charged) > volume.Capacity)
+        {
+            throw new MirrorException(Errno.ENOSPC,
+                $"truncate of {a.Fid} to {a.Size} bytes would take volume '{volume.Name}' past its capacity ({volume.Used} of {volume.Capacity} bytes used)");
+        }
+
         if (sizeChange)
         {
-            // A truncate changes data: migrate (SwapLayouts with a data version) must notice it.
+            // A truncate changes data: migrate (SwapLayouts with a data version) must notice it. It also ends
+            // the quota reservation: the charge becomes the new size (Mutation settles the volume's usage).
             inode.Size = a.Size;
+            inode.Reserved = 0;
             inode.MtimeNs = m.NowNs;
             inode.DataVersion++;
         }

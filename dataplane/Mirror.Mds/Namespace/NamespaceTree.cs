@@ -47,6 +47,13 @@ public sealed class NamespaceTree(MdsModel model)
         m.AddEntry(dir, new DirEntry(name, inode.Fid, inode.Type, dir.NextCookie++));
         inode.Parent = dir.Fid;
         inode.Name = name;
+        if (inode.Volume is null && dir.Volume is not null)
+        {
+            // A new inode inside a volume (renames and links across volumes are EXDEV, so nothing else moves in).
+            inode.Volume = dir.Volume;
+            dir.Volume.Files++;
+        }
+
         if (inode.IsDirectory)
         {
             dir.Nlink++;
@@ -94,6 +101,27 @@ public sealed class NamespaceTree(MdsModel model)
 
         m.Log(kind, inode.Fid, dir.Fid, entry.Name);
     }
+
+    /// <summary>EXDEV unless <paramref name="inode"/> may get a name in <paramref name="dir"/>: both in the same volume or both outside any.</summary>
+    public static void RequireSameVolume(Inode inode, Inode dir, string what)
+    {
+        if (inode.Volume != dir.Volume)
+        {
+            throw new MirrorException(Errno.EXDEV,
+                $"{what}: {inode.Fid} is in {VolumeOf(inode)} but {dir.Fid} is in {VolumeOf(dir)}; volumes are separate file systems");
+        }
+    }
+
+    /// <summary>EBUSY for a volume's root directory: only the volume calls remove or move it.</summary>
+    public static void RequireNotVolumeRoot(Inode inode, string what)
+    {
+        if (inode.Volume is { } volume && volume.Root == inode.Fid)
+        {
+            throw new MirrorException(Errno.EBUSY, $"{what}: {volume.Path} is the root of volume '{volume.Name}' (use the volume commands)");
+        }
+    }
+
+    private static string VolumeOf(Inode inode) => inode.Volume is null ? "no volume" : $"volume '{inode.Volume.Name}'";
 
     /// <summary>True when <paramref name="fid"/> is <paramref name="ancestor"/> or lies below it.</summary>
     public bool IsWithin(Fid fid, Fid ancestor)

@@ -26,6 +26,19 @@ public sealed partial class NamespaceOperations
         }
 
         var source = model.Get(srcEntry.Fid);
+        NamespaceTree.RequireNotVolumeRoot(source, $"rename '{srcName}'");
+        var replaced = dstEntry is null ? null : model.Get(dstEntry.Fid);
+        if (replaced is not null)
+        {
+            NamespaceTree.RequireNotVolumeRoot(replaced, $"rename over '{dstName}'");
+        }
+
+        NamespaceTree.RequireSameVolume(source, dstDir, $"rename '{srcName}' to '{dstName}'");
+        if (replaced is not null)
+        {
+            NamespaceTree.RequireSameVolume(replaced, srcDir, $"rename '{srcName}' to '{dstName}'");
+        }
+
         if (source.IsDirectory && tree.IsWithin(dstDir.Fid, source.Fid))
         {
             throw new MirrorException(Errno.EINVAL, $"cannot move directory '{srcName}' into its own subtree ({dstDir.Fid})");

@@ -27,7 +27,15 @@ public static class ModelLoader
             foreach (var (parent, entry) in database.LoadEntries())
             {
                 model.Get(parent).AddEntry(entry);
+                model.Get(entry.Fid).Names.Add((parent, entry.Name));
             }
+
+            foreach (var (fid, name, value) in database.LoadXattrs())
+            {
+                model.Get(fid).Xattrs[name] = value;
+            }
+
+            LoadVolumes(database, model, logger);
 
             foreach (var consumer in database.LoadConsumers())
             {
@@ -92,6 +100,51 @@ public static class ModelLoader
         {
             model.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Volumes and what is derived from the tree: each inode's volume, each file's charge, and the usage
+    /// recomputed from the charges (the stored usage is written in the same transactions, so they agree; the
+    /// files are the truth if they ever did not).
+    /// </summary>
+    private static void LoadVolumes(MdsDatabase database, MdsModel model, ILogger logger)
+    {
+        foreach (var record in database.LoadVolumes())
+        {
+            var volume = new Volumes.Volume
+            {
+                Name = record.Name,
+                Root = record.Root,
+                Capacity = record.Capacity,
+                Owner = record.Owner,
+                Layout = record.Layout,
+                CreatedNs = record.CreatedNs,
+            };
+            model.Volumes.Add(volume.Name, volume);
+            var pending = new Stack<Inode>();
+            pending.Push(model.Get(volume.Root));
+            while (pending.Count > 0)
+            {
+                var inode = pending.Pop();
+                inode.Volume = volume;
+                inode.Charged = inode.QuotaCharge;
+                volume.Used += inode.Charged;
+                volume.Files++;
+                foreach (var entry in inode.Entries.Values)
+                {
+                    var child = model.Get(entry.Fid);
+                    if (child.Volume is null)
+                    {
+                        pending.Push(child);
+                    }
+                }
+            }
+
+            if (volume.Used != record.Used)
+            {
+                logger.VolumeUsageRecomputed(volume.Name, record.Used, volume.Used);
+            }
         }
     }
 }

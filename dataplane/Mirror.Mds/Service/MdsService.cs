@@ -31,7 +31,7 @@ public sealed partial class MdsService(MdsCore core)
         .Unary<NameRequest, Empty>(MdsMethods.Unlink, (r, _) => Unlink(r))
         .Unary<NameRequest, Empty>(MdsMethods.Rmdir, (r, _) => Rmdir(r))
         .Unary<RenameRequest, Empty>(MdsMethods.Rename, (r, _) => Rename(r))
-        .Unary<Empty, StatfsReply>(MdsMethods.Statfs, (r, _) => Statfs(r))
+        .Unary<StatfsRequest, StatfsReply>(MdsMethods.Statfs, (r, _) => Statfs(r))
         .Unary<FidRequest, LayoutReply>(MdsMethods.GetLayout, (r, _) => GetLayout(r))
         .Unary<LayoutIntentRequest, LayoutReply>(MdsMethods.LayoutIntent, (r, _) => LayoutIntent(r))
         .Unary<MirrorExtendRequest, LayoutReply>(MdsMethods.MirrorExtend, (r, _) => MirrorExtend(r))
@@ -51,7 +51,18 @@ public sealed partial class MdsService(MdsCore core)
         .Unary<LockReplayRequest, LockReplayReply>(MdsMethods.LockReplay, (r, c) => LockReplay(r, c.CancellationToken))
         .Unary<SetMirrorFlagsRequest, LayoutReply>(MdsMethods.SetMirrorFlags, (r, _) => SetMirrorFlags(r))
         .Unary<Empty, ListEpochsReply>(MdsMethods.ListEpochs, (r, _) => ListEpochs(r))
-        .Unary<EvictClientRequest, Empty>(MdsMethods.EvictClient, (r, _) => EvictClient(r));
+        .Unary<EvictClientRequest, Empty>(MdsMethods.EvictClient, (r, _) => EvictClient(r))
+        .Unary<LinkRequest, Attr>(MdsMethods.Link, (r, _) => Link(r))
+        .Unary<XattrRequest, XattrReply>(MdsMethods.GetXattr, (r, _) => GetXattr(r))
+        .Unary<SetXattrRequest, Empty>(MdsMethods.SetXattr, (r, _) => SetXattr(r))
+        .Unary<FidRequest, ListXattrReply>(MdsMethods.ListXattr, (r, _) => ListXattr(r))
+        .Unary<XattrRequest, Empty>(MdsMethods.RemoveXattr, (r, _) => RemoveXattr(r))
+        .Unary<CreateVolumeRequest, VolumeInfo>(MdsMethods.CreateVolume, (r, _) => CreateVolume(r))
+        .Unary<VolumeRequest, VolumeInfo>(MdsMethods.GetVolume, (r, _) => GetVolume(r))
+        .Unary<Empty, ListVolumesReply>(MdsMethods.ListVolumes, (r, _) => ListVolumes(r))
+        .Unary<VolumeRequest, Empty>(MdsMethods.DeleteVolume, (r, _) => DeleteVolume(r))
+        .Unary<ResizeVolumeRequest, VolumeInfo>(MdsMethods.ResizeVolume, (r, _) => ResizeVolume(r))
+        .Unary<ReserveSpaceRequest, ReserveSpaceReply>(MdsMethods.ReserveSpace, (r, _) => ReserveSpace(r));
 
     /// <summary>Connect (IWM §2.2.5): a durable client id; during recovery a known uuid gets its id back.</summary>
     public async Task<ConnectReply> Connect(ConnectRequest request)
@@ -86,9 +97,21 @@ public sealed partial class MdsService(MdsCore core)
 
     public Task<ReaddirReply> Readdir(ReaddirRequest r)
     {
-        var (entries, eof) = core.Namespace.Readdir(Fid(r.Fid), r.Cookie, (int)Math.Min(r.MaxEntries, int.MaxValue));
-        var reply = new ReaddirReply { Eof = eof };
-        reply.Entries.AddRange(entries.Select(Entry));
+        var max = (int)Math.Min(r.MaxEntries, int.MaxValue);
+        var reply = new ReaddirReply();
+        if (r.WithAttrs)
+        {
+            var (entries, eof) = core.Namespace.ReaddirPlus(Fid(r.Fid), r.Cookie, max);
+            reply.Eof = eof;
+            reply.Entries.AddRange(entries.Select(e => Entry(e.Entry, e.Attr)));
+        }
+        else
+        {
+            var (entries, eof) = core.Namespace.Readdir(Fid(r.Fid), r.Cookie, max);
+            reply.Eof = eof;
+            reply.Entries.AddRange(entries.Select(e => Entry(e)));
+        }
+
         return Task.FromResult(reply);
     }
 
@@ -109,19 +132,6 @@ public sealed partial class MdsService(MdsCore core)
         await core.Namespace.RenameAsync(Fid(r.SrcParent), r.SrcName, Fid(r.DstParent), r.DstName, r.Flags);
         return new Empty();
     }
-
-    public Task<StatfsReply> Statfs(Empty r) => Task.FromResult(core.Model.Read(() =>
-    {
-        var osts = core.Registry.List();
-        return new StatfsReply
-        {
-            TotalBytes = osts.Aggregate(0UL, (sum, o) => sum + o.Ost.TotalBytes),
-            FreeBytes = osts.Aggregate(0UL, (sum, o) => sum + o.Ost.FreeBytes),
-            Files = (ulong)core.Model.Inodes.Count,
-            OstCount = (uint)osts.Count,
-            OstsUp = (uint)osts.Count(o => o.Up),
-        };
-    }));
 
     public Task<LayoutReply> GetLayout(FidRequest r) => Task.FromResult(LayoutReply(core.Layouts.GetLayout(Fid(r.Fid))));
 

@@ -33,13 +33,39 @@ public static class ProtoConvert
 
     public static LayoutReply LayoutReply(InodeRecord i) => new() { Attr = Attr(i), Layout = LayoutConvert.ToProto(i.Layout!) };
 
-    public static IReadOnlyList<MirrorRequest>? Spec(LayoutSpec? spec) =>
-        spec is null || spec.Mirrors.Count == 0
-            ? null
-            : spec.Mirrors.Select(m => new MirrorRequest((MirrorFlags)m.Flags,
-                m.Components.Select(c => new ComponentRequest(c.End, c.StripeCount, c.StripeSize, c.Pool, c.Osts.Select(o => (int)o).ToArray())).ToArray())).ToArray();
+    public static IReadOnlyList<MirrorRequest>? Spec(LayoutSpec? spec) => LayoutConvert.Requests(spec);
 
-    public static Protocol.Mds.DirEntry Entry(Namespace.DirEntry e) => new() { Name = e.Name, Fid = Msg(e.Fid), Type = (FileType)e.Type, Cookie = e.Cookie };
+    public static Protocol.Mds.DirEntry Entry(Namespace.DirEntry e, InodeRecord? attr = null)
+    {
+        var entry = new Protocol.Mds.DirEntry { Name = e.Name, Fid = Msg(e.Fid), Type = (FileType)e.Type, Cookie = e.Cookie };
+        if (attr is not null)
+        {
+            entry.Attr = Attr(attr);
+        }
+
+        return entry;
+    }
+
+    public static VolumeInfo Volume(Volumes.VolumeRecord v)
+    {
+        var info = new VolumeInfo
+        {
+            Name = v.Name,
+            Root = Msg(v.Root),
+            CapacityBytes = v.Capacity,
+            UsedBytes = v.Used,
+            Owner = v.Owner,
+            Path = v.Path,
+            Files = (ulong)v.Files,
+            CreatedNs = v.CreatedNs,
+        };
+        if (v.Layout is not null)
+        {
+            info.Layout = v.Layout;
+        }
+
+        return info;
+    }
 
     public static ChangelogRecord Record(ChangelogEntry e)
     {

@@ -28,6 +28,7 @@ public sealed class MdsDatabase
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL;" + Schema.Create;
         command.ExecuteNonQuery();
+        Migrate(connection);
     }
 
     public string Path { get; }
@@ -45,6 +46,32 @@ public sealed class MdsDatabase
         return connection;
     }
 
+    /// <summary>Adds the columns of later schema versions to tables an older MDS created, then records the version.</summary>
+    private static void Migrate(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction();
+        foreach (var (table, column, definition) in Schema.AddedColumns)
+        {
+            using var info = connection.CreateCommand();
+            info.Transaction = transaction;
+            info.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+            if ((long)info.ExecuteScalar()! == 0)
+            {
+                using var alter = connection.CreateCommand();
+                alter.Transaction = transaction;
+                alter.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
+                alter.ExecuteNonQuery();
+            }
+        }
+
+        using var version = connection.CreateCommand();
+        version.Transaction = transaction;
+        version.CommandText = "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', $v)";
+        version.Parameters.AddWithValue("$v", Schema.Version);
+        version.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
     public Dictionary<string, long> LoadMeta()
     {
         var result = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -59,7 +86,7 @@ public sealed class MdsDatabase
     public List<InodeRecord> LoadInodes()
     {
         var result = new List<InodeRecord>();
-        foreach (var r in Query("SELECT fid, type, mode, uid, gid, size, nlink, atime, mtime, ctime, data_version, symlink, parent, name, next_cookie, layout, last_mirror_id, last_component_id FROM inodes"))
+        foreach (var r in Query("SELECT fid, type, mode, uid, gid, size, nlink, atime, mtime, ctime, data_version, symlink, parent, name, next_cookie, layout, last_mirror_id, last_component_id, reserved FROM inodes"))
         {
             var fid = Fid.FromBytes((byte[])r[0]);
             result.Add(new InodeRecord(
@@ -70,7 +97,7 @@ public sealed class MdsDatabase
                 {
                     LastMirrorId = (ushort)r.GetInt64(16),
                     LastComponentId = (uint)r.GetInt64(17),
-                }));
+                }, (ulong)r.GetInt64(18)));
         }
 
         return result;
@@ -87,6 +114,15 @@ public sealed class MdsDatabase
 
         return result;
     }
+
+    public List<(Fid Fid, string Name, byte[] Value)> LoadXattrs() =>
+        Query("SELECT fid, name, value FROM xattrs").Select(r => (Fid.FromBytes((byte[])r[0]), r.GetString(1), (byte[])r[2])).ToList();
+
+    public List<Volumes.VolumeRecord> LoadVolumes() =>
+        Query("SELECT name, root, capacity, used, owner, layout, created_ns FROM volumes")
+            .Select(r => new Volumes.VolumeRecord(r.GetString(0), Fid.FromBytes((byte[])r[1]), (ulong)r.GetInt64(2), (ulong)r.GetInt64(3),
+                r.GetString(4), r.IsDBNull(5) ? null : Mirror.Protocol.Mds.LayoutSpec.Parser.ParseFrom((byte[])r[5]), r.GetInt64(6), 0))
+            .ToList();
 
     public List<ChangelogConsumer> LoadConsumers() =>
         Query("SELECT id, name, cleared FROM consumers").Select(r => new ChangelogConsumer(r.GetString(0), r.GetString(1), (ulong)r.GetInt64(2))).ToList();

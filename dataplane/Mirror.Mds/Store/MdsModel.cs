@@ -57,6 +57,9 @@ public sealed class MdsModel : IDisposable
     /// <summary>The durable active-epoch set (IWM §2.2.5), as stored: FID → row.</summary>
     public Dictionary<Fid, EpochRow> ActiveEpochs { get; } = [];
 
+    /// <summary>Volumes (filesets with a capacity quota, ARCHITECTURE §3) by name.</summary>
+    public Dictionary<string, Volumes.Volume> Volumes { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Durable client table by client uuid (IWM §2.2.5).</summary>
     public Dictionary<string, ClientRow> Clients { get; } = new(StringComparer.Ordinal);
 

@@ -15,6 +15,7 @@ public sealed class Mutation
     private readonly List<StoreOp> ops = [];
     private readonly Dictionary<Fid, Inode> dirty = [];
     private readonly HashSet<Fid> deleted = [];
+    private readonly HashSet<Volumes.Volume> dirtyVolumes = [];
     private bool fidAllocated;
     private bool logged;
 
@@ -49,17 +50,55 @@ public sealed class Mutation
         deleted.Remove(inode.Fid);
     }
 
-    /// <summary>Removes an inode from the model (its entry is removed separately).</summary>
+    /// <summary>Removes an inode from the model (its entry is removed separately) and releases its quota charge.</summary>
     public void Delete(Inode inode)
     {
         model.Inodes.Remove(inode.Fid);
         dirty.Remove(inode.Fid);
         deleted.Add(inode.Fid);
+        if (inode.Volume is { } volume)
+        {
+            volume.Files--;
+            Charge(volume, inode.Charged, 0);
+            inode.Charged = 0;
+        }
+    }
+
+    public void SetXattr(Inode inode, string name, byte[] value)
+    {
+        inode.Xattrs[name] = value;
+        ops.Add(new SetXattrOp(inode.Fid, name, value));
+    }
+
+    public void RemoveXattr(Inode inode, string name)
+    {
+        if (inode.Xattrs.Remove(name))
+        {
+            ops.Add(new DeleteXattrOp(inode.Fid, name));
+        }
+    }
+
+    public void SaveVolume(Volumes.Volume volume)
+    {
+        model.Volumes[volume.Name] = volume;
+        dirtyVolumes.Add(volume);
+    }
+
+    public void DeleteVolume(Volumes.Volume volume)
+    {
+        model.Volumes.Remove(volume.Name);
+        dirtyVolumes.Remove(volume);
+        ops.Add(new DeleteVolumeOp(volume.Name));
     }
 
     public void AddEntry(Inode dir, DirEntry entry)
     {
         dir.AddEntry(entry);
+        if (model.Inodes.TryGetValue(entry.Fid, out var target))
+        {
+            target.Names.Add((dir.Fid, entry.Name));
+        }
+
         ops.Add(new InsertEntryOp(dir.Fid, entry));
         Save(dir);
     }
@@ -67,6 +106,17 @@ public sealed class Mutation
     public void RemoveEntry(Inode dir, DirEntry entry)
     {
         dir.RemoveEntry(entry);
+        if (model.Inodes.TryGetValue(entry.Fid, out var target))
+        {
+            target.Names.Remove((dir.Fid, entry.Name));
+            if (target.Parent == dir.Fid && target.Name == entry.Name && target.Names.Count > 0)
+            {
+                // The primary name went but a hard link remains: it becomes the primary name.
+                (target.Parent, target.Name) = target.Names.First();
+                Save(target);
+            }
+        }
+
         ops.Add(new DeleteEntryOp(dir.Fid, entry.Name));
         Save(dir);
     }
@@ -158,6 +208,22 @@ public sealed class Mutation
 
     internal IReadOnlyList<StoreOp> Finish()
     {
+        // Quota (ARCHITECTURE §3): whatever changed a file's size or reservation, its volume's usage follows in
+        // this same transaction, so usage is exact after kill -9.
+        foreach (var inode in dirty.Values)
+        {
+            if (inode.Volume is { } volume && inode.QuotaCharge != inode.Charged)
+            {
+                Charge(volume, inode.Charged, inode.QuotaCharge);
+                inode.Charged = inode.QuotaCharge;
+            }
+        }
+
+        foreach (var volume in dirtyVolumes)
+        {
+            ops.Add(new SaveVolumeOp(volume.Snapshot()));
+        }
+
         foreach (var fid in deleted)
         {
             ops.Add(new DeleteInodeOp(fid));
@@ -180,5 +246,14 @@ public sealed class Mutation
         }
 
         return ops;
+    }
+
+    private void Charge(Volumes.Volume volume, ulong from, ulong to)
+    {
+        volume.Used = volume.Used - Math.Min(volume.Used, from) + to;
+        if (model.Volumes.ContainsKey(volume.Name))
+        {
+            dirtyVolumes.Add(volume);
+        }
     }
 }

@@ -3,7 +3,8 @@ namespace Mirror.Mds.Store;
 /// <summary>The SQLite schema (see README.md). Fids are 16-byte big-endian blobs.</summary>
 internal static class Schema
 {
-    public const int Version = 1;
+    /// <summary>2: inodes.reserved (quota grant), xattrs, volumes. <see cref="Migrate"/> brings a version 1 file up.</summary>
+    public const int Version = 2;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -12,7 +13,8 @@ internal static class Schema
             gid INTEGER NOT NULL, size INTEGER NOT NULL, nlink INTEGER NOT NULL, atime INTEGER NOT NULL,
             mtime INTEGER NOT NULL, ctime INTEGER NOT NULL, data_version INTEGER NOT NULL, symlink TEXT,
             parent BLOB NOT NULL, name TEXT NOT NULL, next_cookie INTEGER NOT NULL, layout BLOB,
-            last_mirror_id INTEGER NOT NULL, last_component_id INTEGER NOT NULL);
+            last_mirror_id INTEGER NOT NULL, last_component_id INTEGER NOT NULL,
+            reserved INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS dentries (
             parent BLOB NOT NULL, name TEXT NOT NULL, fid BLOB NOT NULL, type INTEGER NOT NULL,
             cookie INTEGER NOT NULL, PRIMARY KEY (parent, name));
@@ -33,5 +35,18 @@ internal static class Schema
         CREATE TABLE IF NOT EXISTS clients (
             client_uuid TEXT PRIMARY KEY, client_id INTEGER NOT NULL, iwm_aware INTEGER NOT NULL,
             connected_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS xattrs (fid BLOB NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (fid, name));
+        CREATE TABLE IF NOT EXISTS volumes (
+            name TEXT PRIMARY KEY, root BLOB NOT NULL, capacity INTEGER NOT NULL, used INTEGER NOT NULL,
+            owner TEXT NOT NULL, layout BLOB, created_ns INTEGER NOT NULL);
         """;
+
+    /// <summary>
+    /// Columns added after version 1 (CREATE TABLE IF NOT EXISTS leaves an existing table as it was): each is
+    /// added when missing, so a database written by an older MDS opens and keeps its data.
+    /// </summary>
+    public static readonly (string Table, string Column, string Definition)[] AddedColumns =
+    [
+        ("inodes", "reserved", "INTEGER NOT NULL DEFAULT 0"),
+    ];
 }

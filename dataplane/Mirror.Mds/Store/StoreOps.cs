@@ -13,23 +13,60 @@ internal sealed record SaveInodeOp(InodeRecord Inode) : StoreOp
         var i = Inode;
         statements.Execute("""
             INSERT OR REPLACE INTO inodes (fid, type, mode, uid, gid, size, nlink, atime, mtime, ctime, data_version,
-                symlink, parent, name, next_cookie, layout, last_mirror_id, last_component_id)
+                symlink, parent, name, next_cookie, layout, last_mirror_id, last_component_id, reserved)
             VALUES ($fid, $type, $mode, $uid, $gid, $size, $nlink, $atime, $mtime, $ctime, $dv, $symlink, $parent,
-                $name, $cookie, $layout, $lastMirror, $lastComponent)
+                $name, $cookie, $layout, $lastMirror, $lastComponent, $reserved)
             """,
             ("$fid", i.Fid.ToBytes()), ("$type", (int)i.Type), ("$mode", i.Mode), ("$uid", i.Uid), ("$gid", i.Gid),
             ("$size", (long)i.Size), ("$nlink", i.Nlink), ("$atime", i.AtimeNs), ("$mtime", i.MtimeNs),
             ("$ctime", i.CtimeNs), ("$dv", (long)i.DataVersion), ("$symlink", i.SymlinkTarget),
             ("$parent", i.Parent.ToBytes()), ("$name", i.Name), ("$cookie", (long)i.NextCookie),
             ("$layout", i.Layout is null ? null : LayoutConvert.ToBytes(i.Layout)),
-            ("$lastMirror", (long)(i.Layout?.LastMirrorId ?? 0)), ("$lastComponent", (long)(i.Layout?.LastComponentId ?? 0)));
+            ("$lastMirror", (long)(i.Layout?.LastMirrorId ?? 0)), ("$lastComponent", (long)(i.Layout?.LastComponentId ?? 0)),
+            ("$reserved", (long)i.Reserved));
     }
 }
 
 internal sealed record DeleteInodeOp(Fid Fid) : StoreOp
 {
-    public override void Apply(StatementCache statements) =>
+    public override void Apply(StatementCache statements)
+    {
         statements.Execute("DELETE FROM inodes WHERE fid = $fid", ("$fid", Fid.ToBytes()));
+        statements.Execute("DELETE FROM xattrs WHERE fid = $fid", ("$fid", Fid.ToBytes()));
+    }
+}
+
+internal sealed record SetXattrOp(Fid Fid, string Name, byte[] Value) : StoreOp
+{
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("INSERT OR REPLACE INTO xattrs (fid, name, value) VALUES ($f, $n, $v)",
+            ("$f", Fid.ToBytes()), ("$n", Name), ("$v", Value));
+}
+
+internal sealed record DeleteXattrOp(Fid Fid, string Name) : StoreOp
+{
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("DELETE FROM xattrs WHERE fid = $f AND name = $n", ("$f", Fid.ToBytes()), ("$n", Name));
+}
+
+internal sealed record SaveVolumeOp(Volumes.VolumeRecord Volume) : StoreOp
+{
+    public override void Apply(StatementCache statements)
+    {
+        var v = Volume;
+        statements.Execute("""
+            INSERT OR REPLACE INTO volumes (name, root, capacity, used, owner, layout, created_ns)
+            VALUES ($n, $r, $c, $u, $o, $l, $t)
+            """,
+            ("$n", v.Name), ("$r", v.Root.ToBytes()), ("$c", (long)v.Capacity), ("$u", (long)v.Used), ("$o", v.Owner),
+            ("$l", v.Layout is null ? null : Google.Protobuf.MessageExtensions.ToByteArray(v.Layout)), ("$t", v.CreatedNs));
+    }
+}
+
+internal sealed record DeleteVolumeOp(string Name) : StoreOp
+{
+    public override void Apply(StatementCache statements) =>
+        statements.Execute("DELETE FROM volumes WHERE name = $n", ("$n", Name));
 }
 
 internal sealed record InsertEntryOp(Fid Parent, DirEntry Entry) : StoreOp

@@ -46,13 +46,14 @@ public sealed class MountProcess : IAsyncDisposable
     /// <summary>The path of <paramref name="relative"/> inside the mount.</summary>
     public string this[string relative] => Path.Combine(Mountpoint, relative.TrimStart('/'));
 
-    /// <summary>Starts `mirrord mount --mdt MDS --token-file F [--path P | --volume V] [extra] MOUNTPOINT` and waits for its ready file.</summary>
-    public static async Task<MountProcess> StartAsync(LocalCluster cluster, string path = "/", params string[] extra)
+    /// <summary>Starts `mirrord mount --mdt MDS --token-file F [--path P] [extra] MOUNTPOINT` and waits for its ready file (null path: give --volume in extra).</summary>
+    public static async Task<MountProcess> StartAsync(LocalCluster cluster, string? path = "/", params string[] extra)
     {
         var mountpoint = Path.Combine(Path.GetTempPath(), "mirror-mnt-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(mountpoint);
         var ready = mountpoint + ".ready";
-        string[] args = ["mount", "--mdt", cluster.MdsAddress, "--token-file", cluster.TokenFile, "--path", path, "--ready-file", ready, .. extra, mountpoint];
+        string[] where = path is null ? [] : ["--path", path];
+        string[] args = ["mount", "--mdt", cluster.MdsAddress, "--token-file", cluster.TokenFile, .. where, "--ready-file", ready, .. extra, mountpoint];
         var mount = new MountProcess(CtlRunner.StartDll("mirrord.dll", args), mountpoint, ready);
         try
         {
