@@ -13,7 +13,11 @@ internal sealed class MirrorMountTarget(MirrorClusterHost host, string scratch, 
 {
     private static readonly string[] Pools = ["flash", "archive"];
     private readonly string mountpoint = Path.Combine(scratch, $"mirror{mirrors}-mnt");
-    private readonly string fsDir = $"/bench-fio-{mirrors}";
+    private readonly string volume = $"bench-fio-{mirrors}";
+
+    /// <summary>Room for the data file and its mirrors, well below the scratch disk's free space.</summary>
+    private const ulong VolumeCapacity = 64UL << 30;
+
     private Process? mount;
     private Fid? dataFid;
 
@@ -22,7 +26,7 @@ internal sealed class MirrorMountTarget(MirrorClusterHost host, string scratch, 
     public string Name => mirrors == 1 ? FioTable.Mirror1 : FioTable.Mirror2;
 
     public string? Note =>
-        $"mounted with --path {fsDir}; the fio file is created with {mirrors} IMMEDIATE mirror(s) through the client, the metadata job's files get the MDS default layout (no directory default layout without volumes)";
+        $"mirrord mount --volume {volume}; the volume's default layout is {mirrors} IMMEDIATE mirror(s) (pools {string.Join(", ", Pools.Take(mirrors))}, 1 stripe each), so the fio file and the metadata files get it";
 
     public async Task<string> SetUpAsync(CancellationToken ct)
     {
@@ -33,35 +37,35 @@ internal sealed class MirrorMountTarget(MirrorClusterHost host, string scratch, 
             throw new TargetUnavailableException("mount not available: mirrord has no mount role in this build");
         }
 
+        // A volume whose default layout is the IMMEDIATE mirrors: every file made through the mount gets it,
+        // the fio data file and the metadata job's files alike.
         var client = await host.ClientAsync(ct);
-        await client.MkdirAsync(fsDir, ct: ct);
+        await client.Mds.CreateVolumeAsync(volume, VolumeCapacity, layout: Layout(mirrors), ct: ct);
         Directory.CreateDirectory(mountpoint);
         var ready = Path.Combine(scratch, $"mirror{mirrors}-mount.ready");
         mount = Shell.StartDaemon("dotnet",
-            [daemon, "mount", "--mdt", host.MdsAddress, "--token-file", host.TokenFile, "--path", fsDir, "--ready-file", ready, mountpoint],
+            [daemon, "mount", "--mdt", host.MdsAddress, "--token-file", host.TokenFile, "--volume", volume, "--ready-file", ready, mountpoint],
             Path.Combine(scratch, $"mirror{mirrors}-mount.log"));
         await FuseMount.WaitMountedAsync(mountpoint, TimeSpan.FromSeconds(30), () => mount.HasExited, ct);
         return mountpoint;
     }
 
-    /// <summary>
-    /// The data file gets its IMMEDIATE layout through the client before fio opens it through the mount
-    /// (a directory default layout needs volumes; until then the metadata job's files get the MDS default).
-    /// </summary>
+    /// <summary>Through the mount like on every target; the FID is kept to check fio wrote into this file.</summary>
     public async Task CreateDataFileAsync(string path, long sizeMiB, CancellationToken ct)
     {
-        var client = await host.ClientAsync(ct);
-        var fsPath = fsDir + "/" + Path.GetRelativePath(mountpoint, path);
-        await using var f = await client.CreateAsync(fsPath, Layout(mirrors), ct: ct);
-        await f.TruncateAsync((ulong)sizeMiB << 20, ct);
-        dataFid = (await client.StatAsync(fsPath, ct)).Fid;
+        using (var h = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite))
+        {
+            RandomAccess.SetLength(h, sizeMiB << 20);
+        }
+
+        dataFid = (await (await host.ClientAsync(ct)).StatAsync(FsPath(path), ct)).Fid;
     }
 
     /// <summary>fio must have written into the file made above (same FID) and its mirrors must all be IMMEDIATE.</summary>
     public async Task<string?> CheckDataFileAsync(string path, CancellationToken ct)
     {
         var client = await host.ClientAsync(ct);
-        var (attr, layout) = await client.GetLayoutAsync(fsDir + "/" + Path.GetRelativePath(mountpoint, path), ct);
+        var (attr, layout) = await client.GetLayoutAsync(FsPath(path), ct);
         var text = $"{attr.Fid} {attr.Size >> 20} MiB, " + string.Join("; ", layout.Mirrors.Select(m =>
             $"mirror {m.Id} [{MirrorFlagNames.Format(m.Flags)}] OST {string.Join(',', m.OstIndexes)}"));
         if (attr.Fid != dataFid || layout.Mirrors.Count != mirrors || !layout.Mirrors.All(m => m.IsImmediate))
@@ -87,6 +91,8 @@ internal sealed class MirrorMountTarget(MirrorClusterHost host, string scratch, 
             Directory.Delete(mountpoint);
         }
     }
+
+    private string FsPath(string path) => $"/volumes/{volume}/{Path.GetRelativePath(mountpoint, path)}";
 
     private static LayoutSpec Layout(int mirrors)
     {
