@@ -16,6 +16,9 @@ internal sealed record FioOptions(long SizeMiB, int RuntimeSeconds, int Files, b
         Needs root (drop_caches, mounts) and fio; `make bench` / `make bench-peers` install what is missing.
         """;
 
+    /// <summary>The target keys --only accepts.</summary>
+    public static readonly string[] Keys = ["raw", "bindfs", "mirror1", "mirror2", "moosefs", "glusterfs"];
+
     public static FioOptions Parse(IReadOnlyList<string> args)
     {
         long size = 512;
@@ -50,6 +53,11 @@ internal sealed record FioOptions(long SizeMiB, int RuntimeSeconds, int Files, b
                 default:
                     throw new ArgumentException($"unknown option {args[i]}\n{Usage}");
             }
+        }
+
+        if (only?.Except(Keys).FirstOrDefault() is { } unknown)
+        {
+            throw new ArgumentException($"--only: unknown target '{unknown}' (known: {string.Join(", ", Keys)})");
         }
 
         if (size < 1 || runtime < 1 || files < 1)

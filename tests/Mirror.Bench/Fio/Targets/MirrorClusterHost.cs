@@ -17,11 +17,26 @@ internal sealed class MirrorClusterHost(string scratch) : IAsyncDisposable
     {
         if (client is null)
         {
-            cluster ??= await BenchCluster.StartAsync(Path.Combine(scratch, "cluster"));
+            cluster ??= await StartClusterAsync(Path.Combine(scratch, "cluster"));
             client = await MirrorClient.ConnectAsync(cluster.MdsAddress, cluster.Token, ct: ct);
         }
 
         return client;
+    }
+
+    /// <summary>A cluster that came up halfway is taken down again (by the PIDs mirrorctl recorded) before the error is reported.</summary>
+    private static async Task<BenchCluster> StartClusterAsync(string dir)
+    {
+        try
+        {
+            return await BenchCluster.StartAsync(dir);
+        }
+        catch (InvalidOperationException e)
+        {
+            await Shell.TryRunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "mirrorctl.dll"), "local", "down", "--purge", "--dir", dir],
+                CancellationToken.None);
+            throw new TargetUnavailableException($"the local cluster did not start: {e.Message.Split('\n')[0]}");
+        }
     }
 
     public async ValueTask DisposeAsync()
