@@ -9,7 +9,7 @@ internal sealed record FioOptions(long SizeMiB, int RuntimeSeconds, int Files, b
         usage: Mirror.Bench fio [--size MIB] [--runtime SECONDS] [--files N] [--peers] [--only T,T] [--scratch DIR]
           --size MIB         file size of the 1 MiB sequential and 4 KiB random jobs (default 512)
           --runtime SECONDS  time limit of each random 4 KiB job (default 10)
-          --files N          files created, stat'ed and unlinked by the metadata job (default 2000)
+          --files N          files created, stat'ed and unlinked by the metadata job (default 1000)
           --peers            also MooseFS (goal 2) and GlusterFS (replica 2) on loopback (needs root, ip netns)
           --only T,T         run only these targets: raw, bindfs, mirror1, mirror2, moosefs, glusterfs
           --scratch DIR      where the raw and bindfs directories go (default: the temp folder's disk)
@@ -23,7 +23,7 @@ internal sealed record FioOptions(long SizeMiB, int RuntimeSeconds, int Files, b
     {
         long size = 512;
         var runtime = 10;
-        var files = 2000;
+        var files = 1000;
         var peers = false;
         var scratch = Path.GetTempPath();
         IReadOnlySet<string>? only = null;
