@@ -143,6 +143,22 @@ public sealed class FileDataTests(MountedCluster fixture) : IClassFixture<Mounte
     }
 
     [Fact]
+    public async Task Many_threads_writing_and_reading_their_own_files_at_once_each_get_their_own_bytes()
+    {
+        var dir = fixture.NewDir("parallel");
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() =>
+        {
+            var data = Data((2 * M) + i, 100 + i);
+            var path = Path.Combine(dir, $"f{i}");
+            File.WriteAllBytes(path, data);
+            Assert.Equal(data, File.ReadAllBytes(path));
+        })));
+
+        Assert.Equal(8, Directory.GetFiles(dir).Length);
+    }
+
+    [Fact]
     public async Task Cp_and_tar_copy_a_tree_in_and_out_unchanged()
     {
         var work = Path.Combine(Path.GetTempPath(), "mirror-posix-tree-" + Guid.NewGuid().ToString("N")[..8]);
