@@ -119,12 +119,19 @@ internal sealed class GlusterFsTarget(string scratch) : IBenchTarget
             glusterd.Dispose();
         }
 
-        // Sockets and pid files our glusterd and its bricks left in the shared run folder.
+        // Sockets, pid files and folders our glusterd and its bricks left in the shared run folder.
         if (runFilesBefore is not null)
         {
-            foreach (var f in RunFiles().Except(runFilesBefore))
+            foreach (var f in RunFiles().Except(runFilesBefore).OrderByDescending(f => f.Length))
             {
-                File.Delete(f);
+                if (File.Exists(f))
+                {
+                    File.Delete(f);
+                }
+                else if (Directory.Exists(f) && !Directory.EnumerateFileSystemEntries(f).Any())
+                {
+                    Directory.Delete(f);
+                }
             }
         }
 
@@ -145,7 +152,7 @@ internal sealed class GlusterFsTarget(string scratch) : IBenchTarget
     }
 
     private static HashSet<string> RunFiles() =>
-        Directory.Exists(RunDir) ? Directory.EnumerateFiles(RunDir, "*", SearchOption.AllDirectories).ToHashSet(StringComparer.Ordinal) : [];
+        Directory.Exists(RunDir) ? Directory.EnumerateFileSystemEntries(RunDir, "*", SearchOption.AllDirectories).ToHashSet(StringComparer.Ordinal) : [];
 
     private static Task<(int Code, string Stdout, string Stderr)> Cli(CancellationToken ct, params string[] args) =>
         Shell.TryRunAsync("gluster", ["--mode=script", .. args], ct);
