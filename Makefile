@@ -6,7 +6,7 @@ MIRRORCTL := $(BIN)/mirrorctl
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: all build run stop status test format bench clean
+.PHONY: all build run stop status test format bench bench-peers bench-tools bench-peer-tools clean
 
 all: build
 
@@ -38,8 +38,27 @@ format:
 test: build format
 	$(DOTNET) test Mirror.K8s.sln -c $(CONFIG) --no-build --logger "console;verbosity=normal"
 
-bench: build
-	$(DOTNET) run --project tests/Mirror.Bench -c $(CONFIG)
+# The client bench, then the fio table: raw disk, bindfs and our mount with 1 and 2 IMMEDIATE mirrors
+# (tests/Mirror.Bench/Fio/README.md; FIO_ARGS="--size 1024 --runtime 20" for longer runs). Needs root.
+FIO_ARGS ?=
+bench: build bench-tools
+	$(DOTNET) run --project tests/Mirror.Bench -c $(CONFIG) --no-build
+	$(DOTNET) run --project tests/Mirror.Bench -c $(CONFIG) --no-build -- fio $(FIO_ARGS)
+
+# The fio table with the peers too: MooseFS (goal 2, hosts in network namespaces) and GlusterFS (replica 2).
+bench-peers: build bench-tools bench-peer-tools
+	$(DOTNET) run --project tests/Mirror.Bench -c $(CONFIG) --no-build -- fio --peers $(FIO_ARGS)
+
+# Debian packages the bench drives, installed only when missing.
+bench-tools:
+	@command -v fio >/dev/null && command -v bindfs >/dev/null && command -v fusermount3 >/dev/null || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y fio bindfs fuse3; }
+
+bench-peer-tools:
+	@command -v ip >/dev/null && command -v mfsmaster >/dev/null && command -v mfschunkserver >/dev/null && \
+	  command -v mfsmount >/dev/null && command -v glusterd >/dev/null && command -v mount.glusterfs >/dev/null || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y iproute2 moosefs-master \
+	    moosefs-chunkserver moosefs-client glusterfs-server glusterfs-client; }
 
 clean:
 	-$(MIRRORCTL) local down 2>/dev/null

@@ -1,8 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using Mirror.Bench;
+using Mirror.Bench.Fio;
 using Mirror.Client.Files;
 using Mirror.Protocol.Mds;
+
+// `Mirror.Bench fio ...`: the fio table (Fio/README.md); everything below is the client bench.
+if (args.Length > 0 && args[0] == "fio")
+{
+    Environment.Exit(await FioBench.RunAsync(args[1..]));
+}
 
 // `make bench`: figures side by side in one run. Raw disk and our client write the same 1 MiB blocks;
 // reads are cold (page cache dropped first, when the machine lets us).
