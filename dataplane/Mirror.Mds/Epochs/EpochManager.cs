@@ -38,8 +38,9 @@ public sealed partial class EpochManager
     private readonly ConcurrentDictionary<Fid, Task> forcedCloses = new();
     private readonly CancellationTokenSource stopping = new();
 
-    public EpochManager(MdsModel model, NamespaceTree tree, LockManager locks, IwmMetrics metrics, ILogger logger)
+    public EpochManager(MdsModel model, NamespaceTree tree, LockManager locks, IwmMetrics metrics, ILogger logger, EpochFence? fence = null)
     {
+        Fence = fence;
         this.model = model;
         this.tree = tree;
         this.locks = locks;
@@ -48,6 +49,9 @@ public sealed partial class EpochManager
     }
 
     public IwmMetrics Metrics { get; }
+
+    /// <summary>Fences an evicted writer's late OST writes before the close (§2.2.6); null = no fencing (tests without OSTs).</summary>
+    public EpochFence? Fence { get; }
 
     /// <summary>Completes when MDS recovery ended (§2.2.5); new AW grants and epoch changes wait for it.</summary>
     public Task RecoveryDone { get; set; } = Task.CompletedTask;
@@ -272,6 +276,11 @@ public sealed partial class EpochManager
     internal async Task CloseHoldingExAsync(Fid fid, string outcome, Stopwatch? started = null)
     {
         var sw = started ?? Stopwatch.StartNew();
+
+        // §2.2.6: AW EX is held, so the evicted flag is final; fence before the close can be final.
+        var unfenced = Fence is not null && Find(fid) is { Evicted: true }
+            ? await Fence.FenceAsync(fid, stopping.Token).ConfigureAwait(false)
+            : (ushort)0;
         var gate = Gate(fid);
         await gate.WaitAsync(stopping.Token).ConfigureAwait(false);
         try
@@ -289,7 +298,7 @@ public sealed partial class EpochManager
                     return (row, EpochCloseOutcome.Clean, null);
                 }
 
-                var (flr, kind) = FlrTransitions.CloseEpoch(inode.Layout.Layout, row.ErrorMask, row.Evicted);
+                var (flr, kind) = FlrTransitions.CloseEpoch(inode.Layout.Layout, (ushort)(row.ErrorMask | unfenced), row.Evicted);
                 inode.Layout = inode.Layout with { Layout = flr.Changed! };
                 m.Save(inode);
                 if (flr.MirrorIds.Count > 0)
