@@ -133,10 +133,12 @@ public sealed partial class EpochManager
     public async Task CancelAwAsync(MdsLock aw, ReadOnlyMemory<byte> lvb)
     {
         MirrorException? malformed = null;
+        MirrorErrorReport? report = null;
         ushort mask;
         try
         {
-            mask = MirrorErrorReport.Decode(lvb.Span).MirrorMask;
+            report = MirrorErrorReport.Decode(lvb.Span);
+            mask = report.MirrorMask;
         }
         catch (MirrorException e) when (e.Errno == Errno.EPROTO)
         {
@@ -146,7 +148,7 @@ public sealed partial class EpochManager
 
         if (mask != 0)
         {
-            await ReportErrorsAsync(aw.Fid, mask, evicted: false).ConfigureAwait(false);
+            await ReportErrorsAsync(aw.Fid, mask, evicted: false, report).ConfigureAwait(false);
         }
 
         locks.Release(aw.Handle);
@@ -165,13 +167,24 @@ public sealed partial class EpochManager
         }
     }
 
-    /// <summary>ORs errors (or the evicted flag) into the durable row of an open epoch.</summary>
-    public Task ReportErrorsAsync(Fid fid, ushort mask, bool evicted) => model.MutateAsync(m =>
+    /// <summary>
+    /// ORs errors (or the evicted flag) into the durable row of an open epoch; the per-stripe part of
+    /// <paramref name="report"/> (IWM §3.1) is merged into the row's stripe report.
+    /// </summary>
+    public Task ReportErrorsAsync(Fid fid, ushort mask, bool evicted, MirrorErrorReport? report = null) => model.MutateAsync(m =>
     {
         if (model.ActiveEpochs.TryGetValue(fid, out var row))
         {
-            var next = row with { ErrorMask = (ushort)(row.ErrorMask | mask), Evicted = row.Evicted || evicted };
-            if (next != row)
+            var stripes = row.StripeReport;
+            if (report is { IsEmpty: false })
+            {
+                var merged = row.StripeReport is { Length: > 0 } known ? MirrorErrorReport.Decode(known) : new MirrorErrorReport();
+                merged.Merge(report);
+                stripes = merged.Encode();
+            }
+
+            var next = row with { ErrorMask = (ushort)(row.ErrorMask | mask), Evicted = row.Evicted || evicted, StripeReport = stripes };
+            if (next.ErrorMask != row.ErrorMask || next.Evicted != row.Evicted || !ReferenceEquals(stripes, row.StripeReport))
             {
                 m.SaveEpoch(next);
             }
@@ -304,7 +317,7 @@ public sealed partial class EpochManager
                 if (flr.MirrorIds.Count > 0)
                 {
                     m.Log(ChangelogKind.MirrorStale, fid, inode.Parent, inode.Name,
-                        $"epoch {row.EpochId} closed {kind.ToString().ToLowerInvariant()} gen={flr.Changed!.Generation}", flr.MirrorIds);
+                        $"epoch {row.EpochId} closed {kind.ToString().ToLowerInvariant()} gen={flr.Changed!.Generation}{FailedStripes.Describe(inode.Layout.Layout, row.StripeReport)}", flr.MirrorIds);
                 }
                 else
                 {
