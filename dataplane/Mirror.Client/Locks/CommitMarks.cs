@@ -17,8 +17,7 @@ public sealed class CommitMarks
     /// <summary>Records the OST's current watermark (call after a write to it completed).</summary>
     public void Add(IOstTarget target)
     {
-        var boot = target is OstTarget real ? real.BootId : "";
-        var transno = target.HighestTransno;
+        var (boot, transno) = target is OstTarget real ? real.Watermark() : ("", target.HighestTransno);
         lock (byBoot)
         {
             byBoot[boot] = Math.Max(byBoot.GetValueOrDefault(boot), transno);

@@ -28,6 +28,7 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
     private readonly ILogger logger;
     private readonly SemaphoreSlim reconnect = new(1, 1);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ulong> durableAfterRestart = new();
+    private readonly object bootGate = new();
     private IRpcInvoker? rpc;
     private int rpcVersion;
     private ulong highestTransno;
@@ -66,6 +67,15 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
     public ulong HighestTransno => Volatile.Read(ref highestTransno);
 
     public ulong LastCommitted => Volatile.Read(ref lastCommitted);
+
+    /// <summary>The boot and the highest transno seen from it, read together (a restart resets the transno).</summary>
+    public (string Boot, ulong Transno) Watermark()
+    {
+        lock (bootGate)
+        {
+            return (BootId, HighestTransno);
+        }
+    }
 
     /// <summary>
     /// True when the write that got <paramref name="transno"/> from boot <paramref name="boot"/> is durable:
@@ -245,16 +255,20 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
                 LogRebootLostWrites(Index, HighestTransno, reply.LastCommitted);
             }
 
-            if (BootId.Length != 0 && BootId != reply.BootId)
+            lock (bootGate)
             {
-                // A new process numbers transnos on from its durable last_committed: the watermarks of
-                // the old boot mean nothing there; IsCommitted judges old-boot writes by this value.
-                durableAfterRestart[BootId] = reply.LastCommitted;
-                Volatile.Write(ref highestTransno, reply.LastCommitted);
-                Volatile.Write(ref lastCommitted, reply.LastCommitted);
+                if (BootId.Length != 0 && BootId != reply.BootId)
+                {
+                    // A new process numbers transnos on from its durable last_committed: the watermarks of
+                    // the old boot mean nothing there; IsCommitted judges old-boot writes by this value.
+                    durableAfterRestart[BootId] = reply.LastCommitted;
+                    Volatile.Write(ref highestTransno, reply.LastCommitted);
+                    Volatile.Write(ref lastCommitted, reply.LastCommitted);
+                }
+
+                BootId = reply.BootId;
             }
 
-            BootId = reply.BootId;
             Track(0, reply.LastCommitted);
             var old = rpc;
             rpc = fresh;
