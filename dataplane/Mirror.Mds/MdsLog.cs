@@ -53,4 +53,10 @@ internal static partial class MdsLog
 
     [LoggerMessage(EventId = 5203, Level = LogLevel.Error, Message = "recovery did not finish: {Error}")]
     public static partial void RecoveryFailed(this ILogger logger, string error);
+
+    [LoggerMessage(EventId = 5301, Level = LogLevel.Information, Message = "{Fid}: fenced {Objects} objects on OST{Ost} at layout generation {Generation} (evicted writer)")]
+    public static partial void Fenced(this ILogger logger, Fid fid, int ost, int objects, uint generation);
+
+    [LoggerMessage(EventId = 5302, Level = LogLevel.Warning, Message = "{Fid}: OST{Ost} could not be fenced after {Attempts} attempts ({Error}); its mirrors close STALE")]
+    public static partial void FenceFailed(this ILogger logger, Fid fid, int ost, int attempts, string error);
 }

@@ -76,6 +76,7 @@ public static class OstMethods
     public const string Sync = "/mirror.ost.Ost/Sync";             // SyncRequest → SyncReply
     public const string Destroy = "/mirror.ost.Ost/Destroy";       // DestroyRequest → ModifyReply
     public const string DestroyFile = "/mirror.ost.Ost/DestroyFile"; // DestroyFileRequest → ModifyReply
+    public const string Fence = "/mirror.ost.Ost/Fence";           // FenceRequest → FenceReply (IWM §2.2.6)
     public const string Statfs = "/mirror.ost.Ost/Statfs";         // Empty → Ost.StatfsReply
     public const string SetFault = "/mirror.ost.Ost/SetFault";     // SetFaultRequest → SetFaultReply
 }

@@ -11,6 +11,9 @@ public sealed class LocalHelpTests : IDisposable
 
     [Theory]
     [InlineData("up", "--osts")]
+    [InlineData("up", "--client-lease-ms MS")]
+    [InlineData("up", "--lock-callback-timeout-ms MS")]
+    [InlineData("up", "--recovery-window-ms MS")]
     [InlineData("down", "--purge")]
     [InlineData("status", "--json")]
     [InlineData("start", "NAME")]
@@ -38,6 +41,10 @@ public sealed class LocalHelpTests : IDisposable
     [InlineData(new[] { "local", "sideways" }, "unknown command 'sideways'")]
     [InlineData(new[] { "local", "up", "--osts", "0" }, "--osts '0'")]
     [InlineData(new[] { "local", "up", "--bogus" }, "unknown option --bogus")]
+    [InlineData(new[] { "local", "up", "--client-lease-ms", "99" }, "--client-lease-ms '99' is not a whole number from 100")]
+    [InlineData(new[] { "local", "up", "--lock-callback-timeout-ms=soon" }, "--lock-callback-timeout-ms 'soon'")]
+    [InlineData(new[] { "local", "up", "--recovery-window-ms", "-1" }, "--recovery-window-ms '-1'")]
+    [InlineData(new[] { "local", "up", "--recovery-window-ms" }, "--recovery-window-ms needs a value")]
     [InlineData(new[] { "local", "stop" }, "NAME")]
     public async Task BadInput_ExitsTwoNamingItAndCreatesNothing(string[] args, string named)
     {

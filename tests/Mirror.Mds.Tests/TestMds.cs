@@ -53,6 +53,12 @@ public sealed class TestMds : IAsyncDisposable
 
     public DestroyObject? Destroy { get; }
 
+    /// <summary>Every fence the MDS sent (IWM §2.2.6): OST address, object count, generation. Succeeds unless <see cref="FenceFails"/>.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(string Address, int Objects, uint Generation)> Fences { get; } = new();
+
+    /// <summary>OST addresses whose fence fails (an unreachable OST).</summary>
+    public HashSet<string> FenceFails { get; } = [];
+
     public MdsCore Core { get; private set; } = null!;
 
     public MdsService Service { get; private set; } = null!;
@@ -175,6 +181,20 @@ public sealed class TestMds : IAsyncDisposable
             Clock = Clock,
             DestroyObject = Destroy,
             OrphanRetryDelay = TimeSpan.FromMilliseconds(50),
+            FenceObjects = (address, objects, generation, _) =>
+            {
+                lock (FenceFails)
+                {
+                    if (FenceFails.Contains(address))
+                    {
+                        throw new MirrorException(Errno.EHOSTUNREACH, $"{address} unreachable");
+                    }
+                }
+
+                Fences.Enqueue((address, objects.Count, generation));
+                return Task.CompletedTask;
+            },
+            FenceBudget = TimeSpan.FromMilliseconds(300),
         });
         Service = new MdsService(Core);
     }

@@ -97,6 +97,9 @@ internal sealed class ClusterProcess
 
     /// <summary>Its log file (stdout and stderr, appended across restarts), absolute.</summary>
     public string Log { get; set; } = "";
+
+    /// <summary>Role options given to `local up` (the MDS's IWM timeouts), passed to mirrord at every start.</summary>
+    public List<string> Options { get; set; } = [];
 }
 
 /// <summary>Bad input to a `local` command (unknown process name, bad option): exit code 2, nothing changed.</summary>

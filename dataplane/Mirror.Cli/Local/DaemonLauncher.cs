@@ -151,6 +151,7 @@ internal sealed class DaemonLauncher
             "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture),
             "--ready-file", readyFile,
         ]);
+        args.AddRange(process.Options);
         return args;
     }
 

@@ -42,7 +42,7 @@ public static class LocalCommand
         {
             return command switch
             {
-                "up" => await LocalLifecycle.UpAsync(Parse(command, rest, ["--no-mount"], ["--osts", "--capacity"], 0), stdout).ConfigureAwait(false),
+                "up" => await LocalLifecycle.UpAsync(Parse(command, rest, ["--no-mount"], ["--osts", "--capacity", .. MdsOptions.Names], 0), stdout).ConfigureAwait(false),
                 "down" => await LocalLifecycle.DownAsync(Parse(command, rest, ["--purge"], [], 0), stdout).ConfigureAwait(false),
                 "start" => await LocalLifecycle.StartAsync(Parse(command, rest, [], [], 1), stdout).ConfigureAwait(false),
                 "stop" => await LocalLifecycle.StopAsync(Parse(command, rest, [], [], 1), stdout).ConfigureAwait(false),

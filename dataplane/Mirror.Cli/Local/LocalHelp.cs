@@ -20,7 +20,9 @@ internal static class LocalHelp
     public static IReadOnlyDictionary<string, string> ForCommand { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["up"] =
-            "usage: mirrorctl local up [--dir DIR] [--osts N] [--no-mount] [--capacity SIZE]\n\n" +
+            "usage: mirrorctl local up [--dir DIR] [--osts N] [--no-mount] [--capacity SIZE]\n" +
+            "                          [--client-lease-ms MS] [--lock-callback-timeout-ms MS]\n" +
+            "                          [--recovery-window-ms MS]\n\n" +
             "Starts one MDS and N OSTs (default 4) on 127.0.0.1 with ephemeral ports: the first half labelled\n" +
             "ssd in pool flash, the rest hdd in pool archive, each OST its own failure domain. Creates\n" +
             "DIR/token (mode 0600), data folders DIR/mds-0 and DIR/ost-N, logs DIR/logs/NAME.log, and records\n" +
@@ -32,7 +34,18 @@ internal static class LocalHelp
             "options:\n" + DirOption +
             "  --osts N         number of OSTs of a new cluster (1-64, default 4)\n" +
             "  --no-mount       no default volume mount for a new cluster\n" +
-            "  --capacity SIZE  capacity of the default volume (default: the free space of DIR's file system)\n",
+            "  --capacity SIZE  capacity of the default volume (default: the free space of DIR's file system)\n" +
+            "  --client-lease-ms MS\n" +
+            "                   `mirrord mds` option: evict a client not heard from for MS (100 or more;\n" +
+            "                   mirrord's default 30000)\n" +
+            "  --lock-callback-timeout-ms MS\n" +
+            "                   `mirrord mds` option: evict a lock holder that has not cancelled MS after a\n" +
+            "                   callback (10 or more; default 10000)\n" +
+            "  --recovery-window-ms MS\n" +
+            "                   `mirrord mds` option: after a restart, wait MS for clients to reconnect\n" +
+            "                   (0 or more; default 15000)\n" +
+            "The three MDS options are recorded in cluster.json and passed to the MDS at every start (also\n" +
+            "`local start mds-0`); given to a cluster whose MDS runs, they apply when it starts again.\n",
         ["status"] =
             "usage: mirrorctl local status [--dir DIR] [--json]\n\n" +
             "Every process with its role, address, pid, whether it runs (the pid is alive and is that mirrord),\n" +

@@ -17,6 +17,7 @@ internal static class LocalLifecycle
         var dir = LocalCommand.ClusterDir(args);
         var osts = args.Int("--osts", ClusterPlan.DefaultOsts, 1, ClusterPlan.MaxOsts);
         var capacity = Capacity(args);
+        var mdsOptions = MdsOptions.From(args); // bad values are usage errors before anything is created or started
         if (File.Exists(dir))
         {
             throw new MirrorException(Errno.ENOTDIR, $"--dir {dir}: is a file, not a folder for the cluster");
@@ -45,6 +46,16 @@ internal static class LocalLifecycle
         else if (args.Has("--osts") && cluster.Processes.Count(p => p.Role == "ost") != osts)
         {
             await stdout.WriteLineAsync($"note: the cluster in {dir} already exists with {cluster.Processes.Count(p => p.Role == "ost")} OSTs; --osts {osts} is ignored").ConfigureAwait(false);
+        }
+
+        if (mdsOptions.Count > 0)
+        {
+            var mdsRecord = cluster.Mds;
+            mdsRecord.Options = MdsOptions.Merge(mdsRecord.Options, mdsOptions);
+            if (DaemonProcesses.IsRunning(mdsRecord))
+            {
+                await stdout.WriteLineAsync($"note: {mdsRecord.Name} runs; {string.Join(' ', mdsOptions)} is recorded and applies when it starts again (local stop/start {mdsRecord.Name})").ConfigureAwait(false);
+            }
         }
 
         EnsureToken(cluster.TokenFile);

@@ -148,7 +148,7 @@ public sealed partial class MirrorFile
                     continue;
                 }
 
-                aw.Record(result, ost => client.Targets.Get(ost).HighestTransno);
+                aw.Record(result, client.Targets.Get);
                 IwmMetrics.SecondaryErrors.Add(result.Secondaries.Count);
             }
             finally
@@ -158,7 +158,15 @@ public sealed partial class MirrorFile
 
             lock (inflight)
             {
-                ostsWritten.UnionWith(result.MirrorsByOst.Where(o => o.Value.Contains(result.Targets.Primary.Id)).Select(o => o.Key)); // fsync commits the primary; secondaries commit (or are reported) at AW release, §2.2.2, §2.3.3.1
+                // fsync confirms the commit on every mirror written; one IMMEDIATE mirror holding everything suffices (§2.4.4).
+                foreach (var (ost, mirrors) in result.MirrorsByOst)
+                {
+                    writes.Add(ost, client.Targets.Get(ost), mirrors, immediate: true);
+                }
+
+                writes.ImmediateMirrors.UnionWith(result.Targets.Secondaries.Append(result.Targets.Primary).Select(m => m.Id));
+                writes.FailedMirrors.UnionWith(result.Secondaries.Append(result.Primary).OfType<ImmediateFailure>().Select(f => f.Mirror.Id));
+                writes.Epochs.Add(aw);
             }
 
             if (result.Primary is not { } failed)

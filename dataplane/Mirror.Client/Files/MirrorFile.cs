@@ -34,7 +34,7 @@ public sealed partial class MirrorFile : IAsyncDisposable
     private readonly SemaphoreSlim window;
     private readonly SemaphoreSlim layoutLock = new(1, 1);
     private readonly Dictionary<long, InflightWrite> inflight = [];
-    private readonly HashSet<int> ostsWritten = [];
+    private HandleWrites writes = new();
     private readonly ReadCache readCache;
     private FileLayout layout;
     private long nextWriteId;
@@ -183,20 +183,34 @@ public sealed partial class MirrorFile : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for in-flight writes, commits them on every OST written (OST Sync) and reports the size.</summary>
+    /// <summary>
+    /// Waits for in-flight writes, confirms their commit on every OST written (OST Sync where needed) and
+    /// reports the size. Delayed-write FLR: any commit failure is EIO. IWM: a commit failure is a mirror
+    /// failure (MirrorFile.Commit.cs); the application sees it only when no IMMEDIATE mirror committed everything.
+    /// A failure stays reported until the handle is closed.
+    /// </summary>
     public async Task FsyncAsync(CancellationToken ct = default)
     {
         ThrowIfClosed();
         await DrainAsync();
         ThrowPendingError();
-        int[] osts;
+        HandleWrites taken;
         lock (inflight)
         {
-            osts = ostsWritten.ToArray();
-            ostsWritten.Clear();
+            taken = writes;
+            writes = new HandleWrites();
         }
 
-        await Task.WhenAll(osts.Select(o => client.Targets.Get(o).SyncIfNeededAsync(ct)));
+        try
+        {
+            await CommitAsync(taken, ct);
+        }
+        catch (MirrorException e) when (!ct.IsCancellationRequested)
+        {
+            Interlocked.CompareExchange(ref pendingError, e, null);
+            throw;
+        }
+
         await ReportSizeAsync(ct);
     }
 
@@ -265,7 +279,10 @@ public sealed partial class MirrorFile : IAsyncDisposable
             var result = await modify(held, WriteTargets.For(held), ct);
             lock (inflight)
             {
-                ostsWritten.UnionWith(result.OstsTouched);
+                foreach (var (ost, mirrors) in result.MirrorsByOst)
+                {
+                    writes.Add(ost, client.Targets.Get(ost), mirrors, immediate: false);
+                }
             }
 
             if (result.Errors.IsEmpty)

@@ -17,7 +17,7 @@ public sealed class ActiveWriterLock
 {
     private readonly FileLocks file;
     private readonly Dictionary<ushort, (int StripeCount, SortedSet<int> Stripes)> errors = [];
-    private readonly Dictionary<int, (ulong Transno, HashSet<ushort> Mirrors)> written = [];
+    private readonly Dictionary<int, (CommitMarks Marks, HashSet<ushort> Mirrors)> written = [];
     private readonly TaskCompletionSource drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object gate = new();
     private int active;
@@ -49,6 +49,9 @@ public sealed class ActiveWriterLock
 
     /// <summary>Lost with an eviction: it cannot be cancelled; its errors die with it (the MDS stales the secondaries, §2.4.3).</summary>
     public bool Lost { get; private set; }
+
+    /// <summary>Set once the MDS accepted the LockCancel with this lock's error report (it persisted the mask, §2.2.3).</summary>
+    public bool ReportDelivered { get; internal set; }
 
     internal Task? Release { get; private set; }
 
@@ -121,23 +124,20 @@ public sealed class ActiveWriterLock
         }
     }
 
-    /// <summary>Records what one fanned-out modification did: OSTs written (with the transno watermark) and failed mirrors.</summary>
-    public void Record(ImmediateResult result, Func<int, ulong> transnoOf)
+    /// <summary>Records what one fanned-out modification did: OSTs written (with their commit watermarks) and failed mirrors.</summary>
+    public void Record(ImmediateResult result, Func<int, Targets.IOstTarget> targetOf)
     {
         lock (gate)
         {
             foreach (var (ost, mirrors) in result.MirrorsByOst)
             {
-                var transno = transnoOf(ost);
-                if (written.TryGetValue(ost, out var entry))
+                if (!written.TryGetValue(ost, out var entry))
                 {
-                    entry.Mirrors.UnionWith(mirrors);
-                    written[ost] = (Math.Max(entry.Transno, transno), entry.Mirrors);
+                    written[ost] = entry = (new CommitMarks(), []);
                 }
-                else
-                {
-                    written[ost] = (transno, [.. mirrors]);
-                }
+
+                entry.Marks.Add(targetOf(ost));
+                entry.Mirrors.UnionWith(mirrors);
             }
         }
 
@@ -160,12 +160,12 @@ public sealed class ActiveWriterLock
         }
     }
 
-    /// <summary>Every OST written in the epoch with the highest transno this client saw there, and the mirrors that wrote it.</summary>
-    internal IReadOnlyList<(int Ost, ulong Transno, ushort[] Mirrors)> Written()
+    /// <summary>Every OST written in the epoch with what must be committed there, and the mirrors that wrote it.</summary>
+    internal IReadOnlyList<(int Ost, CommitMarks Marks, ushort[] Mirrors)> Written()
     {
         lock (gate)
         {
-            return written.Select(w => (w.Key, w.Value.Transno, w.Value.Mirrors.ToArray())).ToArray();
+            return written.Select(w => (w.Key, w.Value.Marks, w.Value.Mirrors.ToArray())).ToArray();
         }
     }
 

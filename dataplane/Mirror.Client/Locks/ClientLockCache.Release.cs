@@ -31,6 +31,7 @@ public sealed partial class ClientLockCache
         try
         {
             await mds.LockCancelAsync(aw.Handle, report.Encode());
+            aw.ReportDelivered = true;
         }
         catch (MirrorException e) when (IsEvicted(e))
         {
@@ -68,27 +69,16 @@ public sealed partial class ClientLockCache
         await Task.WhenAll(aw.Written().Select(async w =>
         {
             var target = targets.Get(w.Ost);
-            var lostOnRestart = target is OstTarget { LostUncommittedWrites: true };
-            if (target.LastCommitted >= w.Transno && !lostOnRestart)
+            if (w.Marks.AreCommitted(target))
             {
                 return;
             }
 
             try
             {
-                if (lostOnRestart)
-                {
-                    throw new MirrorException(Errno.EIO, $"OST{w.Ost} restarted and lost uncommitted writes");
-                }
-
                 IwmMetrics.EpochSyncs.Add(1);
                 await FaultPoints.HitAsync(SyncFaultPoint);
-                using var timeout = new CancellationTokenSource(Options.SyncTimeout);
-                var committed = await target.SyncAsync(timeout.Token);
-                if (committed < w.Transno && target.LastCommitted < w.Transno)
-                {
-                    throw new MirrorException(Errno.EIO, $"OST{w.Ost}: last_committed {committed} still below transno {w.Transno} after Sync");
-                }
+                await w.Marks.CommitAsync(target, Options.SyncTimeout);
             }
             catch (Exception e)
             {
@@ -104,9 +94,8 @@ public sealed partial class ClientLockCache
         }));
     }
 
-    private static IEnumerable<int> StripesOn(Core.Layouts.LayoutMirror mirror, int ost) =>
+    internal static IEnumerable<int> StripesOn(Core.Layouts.LayoutMirror mirror, int ost) =>
         mirror.Components.SelectMany(c => Enumerable.Range(0, c.Osts.Count).Where(s => c.Osts[s] == ost).Select(s => MirrorStripes.Index(mirror, c, s))).ToArray();
-
     /// <summary>AW locks nobody used for <see cref="IwmOptions.IdleRelease"/> go; one that recorded an error goes as soon as it is idle (IWM §2.4.2).</summary>
     private void ReleaseIdle()
     {

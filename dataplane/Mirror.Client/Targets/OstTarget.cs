@@ -27,6 +27,8 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
     private readonly OstTargetOptions options;
     private readonly ILogger logger;
     private readonly SemaphoreSlim reconnect = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ulong> durableAfterRestart = new();
+    private readonly object bootGate = new();
     private IRpcInvoker? rpc;
     private int rpcVersion;
     private ulong highestTransno;
@@ -65,6 +67,30 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
     public ulong HighestTransno => Volatile.Read(ref highestTransno);
 
     public ulong LastCommitted => Volatile.Read(ref lastCommitted);
+
+    /// <summary>The boot and the highest transno seen from it, read together (a restart resets the transno).</summary>
+    public (string Boot, ulong Transno) Watermark()
+    {
+        lock (bootGate)
+        {
+            return (BootId, HighestTransno);
+        }
+    }
+
+    /// <summary>
+    /// True when the write that got <paramref name="transno"/> from boot <paramref name="boot"/> is durable:
+    /// the current boot's last_committed covers it, or, after a restart, the durable last_committed the
+    /// next boot reported at reconnect does (writes above it died with the old process, IWM §2.2.2).
+    /// </summary>
+    public bool IsCommitted(string boot, ulong transno)
+    {
+        if (boot.Length == 0 || boot == BootId)
+        {
+            return LastCommitted >= transno;
+        }
+
+        return durableAfterRestart.TryGetValue(boot, out var durable) && durable >= transno;
+    }
 
     public async Task<WriteReply> WriteAsync(ObjectId obj, ulong offset, ReadOnlyMemory<byte> data, uint layoutGeneration, bool sync, CancellationToken ct = default)
     {
@@ -229,7 +255,20 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
                 LogRebootLostWrites(Index, HighestTransno, reply.LastCommitted);
             }
 
-            BootId = reply.BootId;
+            lock (bootGate)
+            {
+                if (BootId.Length != 0 && BootId != reply.BootId)
+                {
+                    // A new process numbers transnos on from its durable last_committed: the watermarks of
+                    // the old boot mean nothing there; IsCommitted judges old-boot writes by this value.
+                    durableAfterRestart[BootId] = reply.LastCommitted;
+                    Volatile.Write(ref highestTransno, reply.LastCommitted);
+                    Volatile.Write(ref lastCommitted, reply.LastCommitted);
+                }
+
+                BootId = reply.BootId;
+            }
+
             Track(0, reply.LastCommitted);
             var old = rpc;
             rpc = fresh;

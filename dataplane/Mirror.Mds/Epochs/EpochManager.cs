@@ -38,8 +38,9 @@ public sealed partial class EpochManager
     private readonly ConcurrentDictionary<Fid, Task> forcedCloses = new();
     private readonly CancellationTokenSource stopping = new();
 
-    public EpochManager(MdsModel model, NamespaceTree tree, LockManager locks, IwmMetrics metrics, ILogger logger)
+    public EpochManager(MdsModel model, NamespaceTree tree, LockManager locks, IwmMetrics metrics, ILogger logger, EpochFence? fence = null)
     {
+        Fence = fence;
         this.model = model;
         this.tree = tree;
         this.locks = locks;
@@ -48,6 +49,9 @@ public sealed partial class EpochManager
     }
 
     public IwmMetrics Metrics { get; }
+
+    /// <summary>Fences an evicted writer's late OST writes before the close (§2.2.6); null = no fencing (tests without OSTs).</summary>
+    public EpochFence? Fence { get; }
 
     /// <summary>Completes when MDS recovery ended (§2.2.5); new AW grants and epoch changes wait for it.</summary>
     public Task RecoveryDone { get; set; } = Task.CompletedTask;
@@ -129,10 +133,12 @@ public sealed partial class EpochManager
     public async Task CancelAwAsync(MdsLock aw, ReadOnlyMemory<byte> lvb)
     {
         MirrorException? malformed = null;
+        MirrorErrorReport? report = null;
         ushort mask;
         try
         {
-            mask = MirrorErrorReport.Decode(lvb.Span).MirrorMask;
+            report = MirrorErrorReport.Decode(lvb.Span);
+            mask = report.MirrorMask;
         }
         catch (MirrorException e) when (e.Errno == Errno.EPROTO)
         {
@@ -142,7 +148,7 @@ public sealed partial class EpochManager
 
         if (mask != 0)
         {
-            await ReportErrorsAsync(aw.Fid, mask, evicted: false).ConfigureAwait(false);
+            await ReportErrorsAsync(aw.Fid, mask, evicted: false, report).ConfigureAwait(false);
         }
 
         locks.Release(aw.Handle);
@@ -161,13 +167,24 @@ public sealed partial class EpochManager
         }
     }
 
-    /// <summary>ORs errors (or the evicted flag) into the durable row of an open epoch.</summary>
-    public Task ReportErrorsAsync(Fid fid, ushort mask, bool evicted) => model.MutateAsync(m =>
+    /// <summary>
+    /// ORs errors (or the evicted flag) into the durable row of an open epoch; the per-stripe part of
+    /// <paramref name="report"/> (IWM §3.1) is merged into the row's stripe report.
+    /// </summary>
+    public Task ReportErrorsAsync(Fid fid, ushort mask, bool evicted, MirrorErrorReport? report = null) => model.MutateAsync(m =>
     {
         if (model.ActiveEpochs.TryGetValue(fid, out var row))
         {
-            var next = row with { ErrorMask = (ushort)(row.ErrorMask | mask), Evicted = row.Evicted || evicted };
-            if (next != row)
+            var stripes = row.StripeReport;
+            if (report is { IsEmpty: false })
+            {
+                var merged = row.StripeReport is { Length: > 0 } known ? MirrorErrorReport.Decode(known) : new MirrorErrorReport();
+                merged.Merge(report);
+                stripes = merged.Encode();
+            }
+
+            var next = row with { ErrorMask = (ushort)(row.ErrorMask | mask), Evicted = row.Evicted || evicted, StripeReport = stripes };
+            if (next.ErrorMask != row.ErrorMask || next.Evicted != row.Evicted || !ReferenceEquals(stripes, row.StripeReport))
             {
                 m.SaveEpoch(next);
             }
@@ -272,6 +289,11 @@ public sealed partial class EpochManager
     internal async Task CloseHoldingExAsync(Fid fid, string outcome, Stopwatch? started = null)
     {
         var sw = started ?? Stopwatch.StartNew();
+
+        // §2.2.6: AW EX is held, so the evicted flag is final; fence before the close can be final.
+        var unfenced = Fence is not null && Find(fid) is { Evicted: true }
+            ? await Fence.FenceAsync(fid, stopping.Token).ConfigureAwait(false)
+            : (ushort)0;
         var gate = Gate(fid);
         await gate.WaitAsync(stopping.Token).ConfigureAwait(false);
         try
@@ -289,13 +311,13 @@ public sealed partial class EpochManager
                     return (row, EpochCloseOutcome.Clean, null);
                 }
 
-                var (flr, kind) = FlrTransitions.CloseEpoch(inode.Layout.Layout, row.ErrorMask, row.Evicted);
+                var (flr, kind) = FlrTransitions.CloseEpoch(inode.Layout.Layout, (ushort)(row.ErrorMask | unfenced), row.Evicted);
                 inode.Layout = inode.Layout with { Layout = flr.Changed! };
                 m.Save(inode);
                 if (flr.MirrorIds.Count > 0)
                 {
                     m.Log(ChangelogKind.MirrorStale, fid, inode.Parent, inode.Name,
-                        $"epoch {row.EpochId} closed {kind.ToString().ToLowerInvariant()} gen={flr.Changed!.Generation}", flr.MirrorIds);
+                        $"epoch {row.EpochId} closed {kind.ToString().ToLowerInvariant()} gen={flr.Changed!.Generation}{FailedStripes.Describe(inode.Layout.Layout, row.StripeReport)}", flr.MirrorIds);
                 }
                 else
                 {

@@ -29,6 +29,12 @@ public sealed class MdsCoreOptions
 
     public string? Token { get; init; }
 
+    /// <summary>How an evicted writer's objects are fenced on the OSTs (IWM §2.2.6); null = OstMethods.Fence over RpcChannel with <see cref="Token"/>.</summary>
+    public FenceObjects? FenceObjects { get; init; }
+
+    /// <summary>How long the fence retries an unreachable OST before its mirrors close STALE.</summary>
+    public TimeSpan FenceBudget { get; init; } = TimeSpan.FromSeconds(10);
+
     public TimeSpan OrphanRetryDelay { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>A client not heard from (Ping or a lock call) for this long is evicted (IWM §2.4.3.1).</summary>
@@ -55,6 +61,7 @@ public sealed class MdsCore : IAsyncDisposable
 {
     private readonly DataDirLock dirLock;
     private readonly OstObjectDestroyer? ostDestroyer;
+    private readonly OstFencer? ostFencer;
     private readonly MdsCoreOptions options;
     private readonly CancellationTokenSource stop = new();
     private Task housekeeping = Task.CompletedTask;
@@ -78,7 +85,9 @@ public sealed class MdsCore : IAsyncDisposable
         Locks = new LockManager(model.NowNs);
         Clients = new ClientRegistry(model, Locks, options.ClientLease, options.LoggerFactory.CreateLogger<ClientRegistry>());
         IwmMetrics = new IwmMetrics(() => model.Read(() => (long)model.ActiveEpochs.Count));
-        Epochs = new EpochManager(model, Tree, Locks, IwmMetrics, options.LoggerFactory.CreateLogger<EpochManager>());
+        ostFencer = options.FenceObjects is null ? new OstFencer(options.Token) : null;
+        var fence = new EpochFence(model, options.FenceObjects ?? ostFencer!.FenceAsync, options.FenceBudget, options.LoggerFactory.CreateLogger<EpochFence>());
+        Epochs = new EpochManager(model, Tree, Locks, IwmMetrics, options.LoggerFactory.CreateLogger<EpochManager>(), fence);
         EpochLayouts = new EpochLayoutOps(model, Layouts, Locks, Epochs);
         Recovery = new EpochRecovery(model, Clients, Locks, Epochs, options.RecoveryWindow, options.LoggerFactory.CreateLogger<EpochRecovery>());
         Clients.Evicting = (_, held) => Epochs.MarkEvictedAsync(held);
@@ -156,6 +165,7 @@ public sealed class MdsCore : IAsyncDisposable
         IwmMetrics.Dispose();
         await Destroyer.DisposeAsync().ConfigureAwait(false);
         ostDestroyer?.Dispose();
+        ostFencer?.Dispose();
         Model.Dispose();
         dirLock.Dispose();
     }

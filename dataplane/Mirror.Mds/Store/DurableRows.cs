@@ -8,7 +8,8 @@ namespace Mirror.Mds.Store;
 /// that reported them is answered (so a crash cannot lose a report); Evicted = a writer of the epoch was
 /// evicted, so every secondary must be staled at close (§2.2.4).
 /// </summary>
-public sealed record EpochRow(Fid Fid, ulong EpochId, ushort ErrorMask, bool Evicted, long OpenedAtNs);
+/// <param name="StripeReport">The OR of the writers' LVBs (Mirror.Core.Iwm.MirrorErrorReport, encoded): the failed stripes per errored mirror (IWM §3.1); null when none was reported.</param>
+public sealed record EpochRow(Fid Fid, ulong EpochId, ushort ErrorMask, bool Evicted, long OpenedAtNs, byte[]? StripeReport = null);
 
 /// <summary>A connected client (durable so a restarted MDS knows whom to wait for during recovery, §2.2.5).</summary>
 public sealed record ClientRow(string Uuid, ulong ClientId, bool IwmAware, long ConnectedAtNs);

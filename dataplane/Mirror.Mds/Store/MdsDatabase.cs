@@ -144,8 +144,9 @@ public sealed class MdsDatabase
             .ToList();
 
     public List<EpochRow> LoadEpochs() =>
-        Query("SELECT fid, epoch_id, error_mask, evicted, opened_at FROM active_epochs")
-            .Select(r => new EpochRow(Fid.FromBytes((byte[])r[0]), (ulong)r.GetInt64(1), (ushort)r.GetInt64(2), r.GetInt64(3) != 0, r.GetInt64(4)))
+        Query("SELECT e.fid, e.epoch_id, e.error_mask, e.evicted, e.opened_at, s.report FROM active_epochs e LEFT JOIN epoch_stripe_errors s ON s.fid = e.fid")
+            .Select(r => new EpochRow(Fid.FromBytes((byte[])r[0]), (ulong)r.GetInt64(1), (ushort)r.GetInt64(2), r.GetInt64(3) != 0, r.GetInt64(4),
+                r.IsDBNull(5) ? null : (byte[])r[5]))
             .ToList();
 
     public List<ClientRow> LoadClients() =>

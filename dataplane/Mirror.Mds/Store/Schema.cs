@@ -32,6 +32,7 @@ internal static class Schema
         CREATE TABLE IF NOT EXISTS active_epochs (
             fid BLOB PRIMARY KEY, epoch_id INTEGER NOT NULL, error_mask INTEGER NOT NULL, evicted INTEGER NOT NULL,
             opened_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS epoch_stripe_errors (fid BLOB PRIMARY KEY, report BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS clients (
             client_uuid TEXT PRIMARY KEY, client_id INTEGER NOT NULL, iwm_aware INTEGER NOT NULL,
             connected_at INTEGER NOT NULL);

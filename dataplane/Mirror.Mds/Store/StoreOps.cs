@@ -158,13 +158,26 @@ internal sealed record SaveEpochOp(EpochRow Epoch) : StoreOp
             VALUES ($f, $e, $m, $v, $o)
             """,
             ("$f", e.Fid.ToBytes()), ("$e", (long)e.EpochId), ("$m", (long)e.ErrorMask), ("$v", e.Evicted ? 1 : 0), ("$o", e.OpenedAtNs));
+
+        // The per-stripe part of the error report (IWM §3.1) lives beside the row, so data dirs made before it still open.
+        if (e.StripeReport is { Length: > 0 } report)
+        {
+            statements.Execute("INSERT OR REPLACE INTO epoch_stripe_errors (fid, report) VALUES ($f, $r)", ("$f", e.Fid.ToBytes()), ("$r", report));
+        }
+        else
+        {
+            statements.Execute("DELETE FROM epoch_stripe_errors WHERE fid = $f", ("$f", e.Fid.ToBytes()));
+        }
     }
 }
 
 internal sealed record DeleteEpochOp(Fid Fid) : StoreOp
 {
-    public override void Apply(StatementCache statements) =>
+    public override void Apply(StatementCache statements)
+    {
         statements.Execute("DELETE FROM active_epochs WHERE fid = $f", ("$f", Fid.ToBytes()));
+        statements.Execute("DELETE FROM epoch_stripe_errors WHERE fid = $f", ("$f", Fid.ToBytes()));
+    }
 }
 
 internal sealed record SaveClientOp(ClientRow Client) : StoreOp

@@ -19,7 +19,7 @@ public sealed partial class ObjectStore
 
         CheckRange("write", key, offset, (ulong)data.Length);
         using var lease = Open(key, create: true);
-        lease.Object.CheckLayoutGeneration(layoutGeneration, record: true);
+        using var modifying = lease.Object.BeginModify(layoutGeneration); // held until recorded: Fence waits for it (IWM §2.2.6)
         try
         {
             RandomAccess.Write(lease.Object.Handle, data, (long)offset);
@@ -98,7 +98,7 @@ public sealed partial class ObjectStore
 
         using var lease = Open(key, create: true);
         var obj = lease.Object;
-        obj.CheckLayoutGeneration(layoutGeneration, record: true);
+        using var modifying = obj.BeginModify(layoutGeneration);
         var size = (ulong)GetLength(obj);
         if (offset < size)
         {
@@ -128,7 +128,7 @@ public sealed partial class ObjectStore
         CheckRange("fallocate", key, offset, length);
         using var lease = Open(key, create: true);
         var obj = lease.Object;
-        obj.CheckLayoutGeneration(layoutGeneration, record: true);
+        using var modifying = obj.BeginModify(layoutGeneration);
         Allocate(obj, offset, length, m);
         return journal.Record(obj);
     }
@@ -143,7 +143,7 @@ public sealed partial class ObjectStore
 
         using var lease = Open(key, create: true);
         var obj = lease.Object;
-        obj.CheckLayoutGeneration(layoutGeneration, record: true);
+        using var modifying = obj.BeginModify(layoutGeneration);
         try
         {
             if (size is { } newSize)

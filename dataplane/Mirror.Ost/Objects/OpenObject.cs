@@ -17,6 +17,7 @@ internal sealed class OpenObject : IDurableItem
     private readonly object generationLock = new();
     private int references = 1;
     private uint layoutGeneration;
+    private int modifying;
 
     // Set by setattr/generation changes so the commit uses fsync instead of fdatasync; cleared by the
     // commit before it flushes, so a change racing the flush marks it again for the next batch.
@@ -87,6 +88,63 @@ internal sealed class OpenObject : IDurableItem
         }
     }
 
+    /// <summary>
+    /// A modification: checks and records <paramref name="generation"/> like <see cref="CheckLayoutGeneration"/>
+    /// and counts as in flight until the scope is disposed (after the change is applied and in the journal),
+    /// so a <see cref="Fence"/> raised meanwhile waits for it.
+    /// </summary>
+    public ModifyScope BeginModify(uint generation)
+    {
+        lock (generationLock)
+        {
+            CheckLayoutGeneration(generation, record: true);
+            modifying++;
+        }
+
+        return new ModifyScope(this);
+    }
+
+    /// <summary>
+    /// IWM §2.2.6 (our OST LCK_PW): raises the recorded generation to <paramref name="generation"/> so any later
+    /// modification with an older one gets ESTALE, then waits until the modifications already past the check
+    /// are applied. False when they did not finish within <paramref name="wait"/>.
+    /// </summary>
+    public bool Fence(uint generation, TimeSpan wait)
+    {
+        lock (generationLock)
+        {
+            if (generation > layoutGeneration)
+            {
+                LinuxSyscalls.SetUInt32Xattr(Handle, LayoutGenerationXattr, generation, Key.ToString());
+                layoutGeneration = generation;
+                metadataDirty = true;
+            }
+
+            var deadline = DateTime.UtcNow + wait;
+            while (modifying > 0)
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || !Monitor.Wait(generationLock, left))
+                {
+                    return modifying == 0;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    private void EndModify()
+    {
+        lock (generationLock)
+        {
+            if (--modifying == 0)
+            {
+                Monitor.PulseAll(generationLock);
+            }
+        }
+    }
+
     void IDurableItem.MakeDurable()
     {
         var metadata = metadataDirty;
@@ -105,4 +163,10 @@ internal sealed class OpenObject : IDurableItem
     void IDurableItem.Retain() => Retain();
 
     void IDurableItem.Release() => Release();
+
+    /// <summary>One modification in flight on the object (<see cref="BeginModify"/>).</summary>
+    public readonly struct ModifyScope(OpenObject owner) : IDisposable
+    {
+        public void Dispose() => owner.EndModify();
+    }
 }

@@ -17,6 +17,8 @@ namespace Mirror.Ost.Service;
 /// </summary>
 public sealed class OstService
 {
+    private static readonly TimeSpan FenceWait = TimeSpan.FromSeconds(10);
+
     private readonly ObjectStore store;
     private readonly CommitJournal journal;
 
@@ -49,6 +51,7 @@ public sealed class OstService
         .Unary<SyncRequest, SyncReply>(OstMethods.Sync, SyncAsync)
         .Unary<DestroyRequest, ModifyReply>(OstMethods.Destroy, DestroyAsync)
         .Unary<DestroyFileRequest, ModifyReply>(OstMethods.DestroyFile, DestroyFileAsync)
+        .Unary<FenceRequest, FenceReply>(OstMethods.Fence, FenceAsync)
         .Unary<Empty, StatfsReply>(OstMethods.Statfs, StatfsAsync)
         .Unary<SetFaultRequest, SetFaultReply>(OstMethods.SetFault, SetFaultAsync);
 
@@ -153,6 +156,18 @@ public sealed class OstService
 
     public Task<ModifyReply> DestroyFileAsync(DestroyFileRequest request, ServerCallContext context) =>
         Modified(store.DestroyFile(ProtoMapping.ToFid(request.Fid, "DestroyFile")));
+
+    /// <summary>
+    /// IWM §2.2.6: the MDS fences an evicted writer before its epoch close is final. Replies once the raised
+    /// generations are committed, so an OST crash cannot undo the fence.
+    /// </summary>
+    public async Task<FenceReply> FenceAsync(FenceRequest request, ServerCallContext context)
+    {
+        var keys = request.Objects.Select(o => ProtoMapping.ToKey(o, "Fence")).ToList();
+        var transno = store.Fence(keys, request.LayoutGeneration, FenceWait);
+        await journal.WaitCommittedAsync(transno).WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        return new FenceReply { Objects = (uint)keys.Count, LastCommitted = journal.LastCommitted };
+    }
 
     public Task<StatfsReply> StatfsAsync(Empty request, ServerCallContext context)
     {

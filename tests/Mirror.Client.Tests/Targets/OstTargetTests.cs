@@ -101,4 +101,30 @@ public class OstTargetTests
         Assert.True(target.LostUncommittedWrites);
         Assert.Equal("boot-2", target.BootId);
     }
+
+    [Fact]
+    public async Task After_a_restart_old_boot_writes_count_as_committed_only_up_to_the_new_process_durable_last_committed()
+    {
+        var before = new Peer("a:1", "boot-1");
+        var after = new Peer("a:1", "boot-2");
+        var restarted = false;
+        var target = new OstTarget(0, "a:1", (_, _) => Task.FromResult<string?>("a:1"), _ => restarted ? after.Rpc() : before.Rpc(), "c");
+        await target.WriteAsync(Obj, 0, new byte[1], 1, false);
+        await target.SyncAsync();
+        var committed = target.Watermark();
+        await target.WriteAsync(Obj, 1, new byte[1], 1, false);
+        var lost = target.Watermark();
+        Assert.Equal(("boot-1", 1UL), committed);
+        Assert.Equal(("boot-1", 2UL), lost);
+
+        before.Down = true;
+        restarted = true;
+        after.Committed = after.Transno = 1; // the new process found transno 1 durable, 2 was lost
+        await target.WriteAsync(Obj, 2, new byte[1], 1, false);
+
+        Assert.True(target.IsCommitted(committed.Boot, committed.Transno));
+        Assert.False(target.IsCommitted(lost.Boot, lost.Transno));
+        Assert.Equal(("boot-2", 2UL), target.Watermark()); // numbered on from the new process's last_committed
+        Assert.False(target.IsCommitted("boot-2", 2));
+    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Mirror.Client.Files;
 using Mirror.Client.Locks;
@@ -14,24 +13,15 @@ namespace Mirror.Cluster.Tests.Harness;
 public sealed record IwmMdsOptions(int ClientLeaseMs = 2000, int LockCallbackTimeoutMs = 1500, int RecoveryWindowMs = 2000);
 
 /// <summary>
-/// A <see cref="LocalCluster"/> whose MDS runs with the IWM options. `mirrorctl local up` has no way to pass
-/// `mirrord mds` options (and mirrord reads none from the environment), so after `local up` the MDS it
-/// started is killed and started again here, as a real mirrord process of this test, on the same data
-/// folder, token file and address, with <see cref="IwmMdsOptions"/>. The OSTs keep heartbeating to that
-/// address. KillMdsAsync / RestartMdsAsync work on this process by its pid.
+/// A <see cref="LocalCluster"/> whose MDS runs with the IWM options, passed by `mirrorctl local up`
+/// (recorded in cluster.json, so `local start mds-0` restarts the MDS with them). KillMdsAsync is kill -9 of
+/// the recorded pid; StartMdsAsync is `local start mds-0`.
 /// </summary>
 public sealed class IwmCluster : IAsyncDisposable
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly IwmMdsOptions mdsOptions;
-    private Process? mds;
-
-    private IwmCluster(LocalCluster cluster, IwmMdsOptions mdsOptions)
-    {
-        Cluster = cluster;
-        this.mdsOptions = mdsOptions;
-    }
+    private IwmCluster(LocalCluster cluster) => Cluster = cluster;
 
     public LocalCluster Cluster { get; }
 
@@ -39,25 +29,18 @@ public sealed class IwmCluster : IAsyncDisposable
 
     public string Token => Cluster.Token;
 
-    public int MdsPid => mds?.Id ?? 0;
+    public int MdsPid => Cluster.Status["mds-0"].Pid;
 
-    public static async Task<IwmCluster> StartAsync(IwmMdsOptions? options = null, int osts = 4)
-    {
-        var cluster = await LocalCluster.StartAsync(osts);
-        var iwm = new IwmCluster(cluster, options ?? new IwmMdsOptions());
-        try
-        {
-            await cluster.KillAsync("mds-0");
-            await iwm.StartMdsAsync();
-            return iwm;
-        }
-        catch
-        {
-            await iwm.DisposeAsync();
-            throw;
-        }
-    }
+    public static async Task<IwmCluster> StartAsync(IwmMdsOptions? options = null, int osts = 4) =>
+        new(await LocalCluster.StartAsync(osts, UpOptions(options ?? new IwmMdsOptions())));
 
+    /// <summary>The `local up` options that carry <paramref name="options"/> to `mirrord mds`.</summary>
+    public static string[] UpOptions(IwmMdsOptions options) =>
+    [
+        "--client-lease-ms", Int(options.ClientLeaseMs),
+        "--lock-callback-timeout-ms", Int(options.LockCallbackTimeoutMs),
+        "--recovery-window-ms", Int(options.RecoveryWindowMs),
+    ];
     /// <summary>Client options for writers in the test process: short idle release, short call timeouts.</summary>
     public static MirrorClientOptions ClientOptions(TimeSpan? idleRelease = null, bool iwmAware = true) => new()
     {
@@ -104,47 +87,13 @@ public sealed class IwmCluster : IAsyncDisposable
     public static string Describe(FileLayout layout) =>
         $"gen {layout.Generation} {layout.State}: " + string.Join(", ", layout.Mirrors.Select(m => $"{m.Id}:{MirrorFlagNames.Format(m.Flags)}"));
 
-    /// <summary>kill -9 of the MDS this harness runs, then waits until the pid is gone.</summary>
-    public async Task KillMdsAsync()
-    {
-        var victim = mds ?? throw new InvalidOperationException("the MDS is not running");
-        mds = null;
-        victim.Kill();
-        await victim.WaitForExitAsync();
-        victim.Dispose();
-    }
+    /// <summary>kill -9 of the MDS (by its recorded pid), then waits until it is gone.</summary>
+    public Task KillMdsAsync() => Cluster.KillAsync("mds-0");
 
-    /// <summary>Starts `mirrord mds` with the IWM options on the recorded address and waits until every OST is registered and up.</summary>
+    /// <summary>`local start mds-0` (same data, address and recorded options), then waits until every running OST is up in it.</summary>
     public async Task StartMdsAsync()
     {
-        var record = Cluster.Status["mds-0"];
-        var runDir = Path.Combine(Cluster.Dir, "iwm-run");
-        Directory.CreateDirectory(runDir);
-        var ready = Path.Combine(runDir, "mds.ready");
-        File.Delete(ready);
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        string[] args =
-        [
-            "-c", "log=$1; shift; exec \"$@\" </dev/null >>\"$log\" 2>&1", "sh", Path.Combine(runDir, "mds.log"),
-            CtlRunner.DotnetHost, Path.Combine(CtlRunner.BinaryDir, "mirrord.dll"), "mds",
-            "--data", record.Data, "--token-file", Cluster.TokenFile, "--listen", record.Address, "--metrics-port", "0", "--ready-file", ready,
-            "--client-lease-ms", Int(mdsOptions.ClientLeaseMs), "--lock-callback-timeout-ms", Int(mdsOptions.LockCallbackTimeoutMs),
-            "--recovery-window-ms", Int(mdsOptions.RecoveryWindowMs),
-        ];
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove(Mirror.Core.Faults.FaultPoints.EnvironmentVariable);
-        mds = Process.Start(start) ?? throw new InvalidOperationException("could not start mirrord mds");
-        var process = mds;
-        await Wait.UntilAsync(() => File.Exists(ready) || process.HasExited, ReadyTimeout, "mirrord mds to write its ready file");
-        if (process.HasExited)
-        {
-            throw new InvalidOperationException($"mirrord mds exited with {process.ExitCode}: {MdsLog()}");
-        }
-
+        await Cluster.StartAsync("mds-0");
         await WaitForOstsUpAsync();
     }
 
@@ -173,19 +122,11 @@ public sealed class IwmCluster : IAsyncDisposable
 
     public string MdsLog()
     {
-        var log = Path.Combine(Cluster.Dir, "iwm-run", "mds.log");
+        var log = Path.Combine(Cluster.Dir, "logs", "mds-0.log");
         return File.Exists(log) ? string.Join('\n', File.ReadAllLines(log).TakeLast(30)) : "(no mds log)";
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (mds is not null)
-        {
-            await KillMdsAsync();
-        }
-
-        await Cluster.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => Cluster.DisposeAsync();
 
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -33,14 +33,15 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>The output of the `local up` that started it.</summary>
     public CtlResult UpResult { get; private set; } = null!;
 
-    public static async Task<LocalCluster> StartAsync(int osts = 4)
+    /// <param name="upOptions">More `local up` options (the MDS's IWM timeouts, say).</param>
+    public static async Task<LocalCluster> StartAsync(int osts = 4, IEnumerable<string>? upOptions = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "mirror-cluster-" + Guid.NewGuid().ToString("N")[..12]);
         var cluster = new LocalCluster(dir);
         try
         {
             // --no-mount: tests that want a FUSE mount start their own (tests/Mirror.Posix.Tests).
-            cluster.UpResult = await cluster.RunCtlAsync("local", "up", "--dir", dir, "--osts", osts.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-mount");
+            cluster.UpResult = await cluster.RunCtlAsync(["local", "up", "--dir", dir, "--osts", osts.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-mount", .. upOptions ?? []]);
             if (cluster.UpResult.Exit != 0)
             {
                 throw new InvalidOperationException($"local up failed: {cluster.UpResult}\n{cluster.Logs()}");

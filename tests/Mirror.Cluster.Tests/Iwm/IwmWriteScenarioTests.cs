@@ -58,6 +58,13 @@ public sealed class IwmWriteScenarioTests(IwmClusterFixture fixture) : IClassFix
         Assert.True(closed.Mirror(1)!.IsStale && closed.Mirror(2)!.IsStale, IwmCluster.Describe(closed));
         Assert.True(closed.Mirror(3)!.IsReadable, IwmCluster.Describe(closed));
         Assert.Contains("stale", await CliFlagsAsync(Cluster, path, 1));
+
+        // §3.1: the changelog names the failed stripes of each staled mirror (single-stripe mirrors: all of 1).
+        var changelog = await Cluster.Cluster.RunCtlAsync("changelog");
+        Assert.True(changelog.Exit == 0, changelog.ToString());
+        var records = changelog.Stdout.Split('\n').Where(l => l.Contains(" MIRROR_STALE ", StringComparison.Ordinal) && l.Contains(" example-2-1 ", StringComparison.Ordinal)).ToList();
+        Assert.True(records.Any(l => l.Contains("failed_stripes=1:all/1", StringComparison.Ordinal)), changelog.Stdout);
+        Assert.True(records.Any(l => l.Contains("failed_stripes=2:all/1", StringComparison.Ordinal) || l.Contains("failed_stripes=1:all/1;2:all/1", StringComparison.Ordinal)), changelog.Stdout);
         Assert.DoesNotContain("inflight", await CliFlagsAsync(Cluster, path, 3));
         Assert.Equal(expected, await ReadAllAsync(client, path));
         await ResyncAndVerifyAllAsync(Cluster, client, path);

@@ -57,7 +57,10 @@ public sealed class EpochCrashTests : IDisposable
                 await WaitAsync(async () => (await Call<Empty, ListEpochsReply>(again, MdsMethods.ListEpochs, new Empty())).Epochs.Count == 0,
                     "the recovered close");
                 var layout = (await Call<FidRequest, LayoutReply>(again, MdsMethods.GetLayout, new FidRequest { Fid = fid })).Layout;
-                Assert.Equal([(uint)MirrorFlags.Immediate, (uint)(MirrorFlags.Immediate | MirrorFlags.Stale), (uint)(MirrorFlags.Immediate | MirrorFlags.Stale)],
+
+                // Closed as evicted: the secondaries STALE; the primary too, because the OSTs registered here
+                // do not exist, so the lost writer could not be fenced on the primary's OST (IWM §2.2.6).
+                Assert.Equal([(uint)(MirrorFlags.Immediate | MirrorFlags.Stale), (uint)(MirrorFlags.Immediate | MirrorFlags.Stale), (uint)(MirrorFlags.Immediate | MirrorFlags.Stale)],
                     layout.Mirrors.Select(m => m.Flags));
             }
         }

@@ -268,6 +268,23 @@ public sealed class ObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public void Fence_raises_the_generation_of_existing_and_missing_objects_so_older_writes_get_estale()
+    {
+        store.Write(Key(FileA), 0, [1, 2, 3], 5);
+
+        store.Fence([Key(FileA), Key(FileA, stripe: 1)], 7, TimeSpan.FromSeconds(1));
+
+        Assert.Equal(Errno.ESTALE, Assert.Throws<MirrorException>(() => store.Write(Key(FileA), 0, [9], 5)).Errno);
+        Assert.Equal(Errno.ESTALE, Assert.Throws<MirrorException>(() => store.Write(Key(FileA, stripe: 1), 0, [9], 6)).Errno); // created by the fence
+        Assert.Equal(Errno.ESTALE, Assert.Throws<MirrorException>(() => store.SetAttr(Key(FileA), 0, null, 6)).Errno);
+        Assert.Equal([1, 2, 3], store.Read(Key(FileA), 0, 3, 7).Data);
+        Assert.Equal(7u, store.GetAttr(Key(FileA, stripe: 1)).LayoutGeneration);
+        store.Write(Key(FileA), 0, [4], 7); // the close generation itself is accepted
+        store.Fence([Key(FileA)], 6, TimeSpan.FromSeconds(1)); // never lowers
+        Assert.Equal(7u, store.GetAttr(Key(FileA)).LayoutGeneration);
+    }
+
+    [Fact]
     public void Generation_zero_is_not_checked_and_newer_ones_are_recorded()
     {
         store.Write(Key(FileA), 0, [1], 5);
