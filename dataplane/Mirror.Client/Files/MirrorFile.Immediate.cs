@@ -17,6 +17,9 @@ namespace Mirror.Client.Files;
 /// </summary>
 public sealed partial class MirrorFile
 {
+    private const uint FallocKeepSize = 0x01;  // FALLOC_FL_KEEP_SIZE
+    private const uint FallocPunchHole = 0x02; // FALLOC_FL_PUNCH_HOLE
+
     /// <summary>True while this handle writes through AW locks: an IWM-aware client, an IWM layout, an MDS that has the lock calls.</summary>
     public bool UsesImmediate => client.Locks is not null && !client.ImmediateUnsupported && WriteTargets.IsImmediate(Layout);
 
@@ -36,6 +39,11 @@ public sealed partial class MirrorFile
         ThrowIfClosed();
         await DrainAsync();
         ThrowPendingError();
+        if ((mode & (FallocKeepSize | FallocPunchHole)) == 0)
+        {
+            await client.ReserveAsync(Fid, offset + length, ct); // a size-extending fallocate is charged like a write
+        }
+
         readCache.Invalidate(offset, offset + length);
         await ModifyAsync((held, mirrors, t) => client.Writer.FallocateAsync(Fid, held.Generation, mirrors, offset, (long)length, mode, t), ct);
     }

@@ -164,6 +164,11 @@ public sealed partial class MirrorFile : IAsyncDisposable
         ThrowIfClosed();
         await DrainAsync();
         ThrowPendingError();
+        if (newSize > Size)
+        {
+            await client.ReserveAsync(Fid, newSize, ct); // volume quota: ENOSPC before any object grows
+        }
+
         readCache.Invalidate(Math.Min(newSize, Size), ulong.MaxValue);
         await ModifyAsync((held, mirrors, t) => client.Writer.TruncateAsync(Fid, held.Generation, mirrors, newSize, t), ct);
         await client.Mds.SetAttrAsync(
@@ -181,6 +186,8 @@ public sealed partial class MirrorFile : IAsyncDisposable
             completedEnd = newSize;
             reportedSize = newSize;
         }
+
+        client.ForgetGrant(Fid); // the MDS reset the reservation to the new size; a cached grant would outlive it
     }
 
     /// <summary>

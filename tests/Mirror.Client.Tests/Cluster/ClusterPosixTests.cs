@@ -123,4 +123,28 @@ public class ClusterPosixTests
         await other.WriteAsync(0, new byte[1]);
         Assert.Equal(1ul, (await client.Mds.GetVolumeAsync("small")).UsedBytes);
     }
+
+    [Fact]
+    public async Task Truncate_up_and_fallocate_past_the_volume_quota_fail_ENOSPC_and_a_truncate_down_frees_the_grant()
+    {
+        await using var cluster = await TestCluster.StartAsync("", "");
+        await using var client = await cluster.ConnectAsync();
+        await client.Mds.CreateVolumeAsync("tq", 2 * M);
+        await using var file = await client.CreateAsync("/volumes/tq/f", ClusterFileTests.Spec((1, (uint)M, [], MirrorFlags.None)));
+        await file.WriteAsync(0, ClusterFileTests.Data((int)M, 3));
+        await file.FsyncAsync(); // reports the size to the MDS
+
+        Assert.Equal(Errno.ENOSPC, (await Assert.ThrowsAsync<MirrorException>(() => file.TruncateAsync(3 * M))).Errno);
+        Assert.Equal(Errno.ENOSPC, (await Assert.ThrowsAsync<MirrorException>(() => file.FallocateAsync(0, 3 * M))).Errno);
+        Assert.Equal(M, (await client.StatAsync("/volumes/tq/f")).Size); // the refused calls changed nothing
+
+        await file.TruncateAsync(2 * M);
+        await file.TruncateAsync(M / 2); // frees the rest of the grant ...
+        Assert.Equal(M / 2, (await client.Mds.GetVolumeAsync("tq")).UsedBytes);
+        await file.FallocateAsync(0, M, mode: 0x01); // KEEP_SIZE is not charged
+        await using var other = await client.CreateAsync("/volumes/tq/g");
+        await other.WriteAsync(0, ClusterFileTests.Data((int)M, 4)); // ... so another file may use it
+        await other.FsyncAsync();
+        Assert.Equal(M + M / 2, (await client.Mds.GetVolumeAsync("tq")).UsedBytes);
+    }
 }
