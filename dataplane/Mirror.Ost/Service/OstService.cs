@@ -36,6 +36,9 @@ public sealed class OstService
     /// <summary>New on every start: a client that sees it change knows uncommitted writes may be gone.</summary>
     public string BootId { get; }
 
+    /// <summary>host:port of the bulk data channel, told to clients in ConnectReply; empty = none.</summary>
+    public string BulkAddress { get; set; } = "";
+
     public RpcServiceBuilder Build() => Register(new RpcServiceBuilder(OstMethods.Service));
 
     public RpcServiceBuilder Register(RpcServiceBuilder builder) => builder
@@ -59,6 +62,7 @@ public sealed class OstService
             OstUuid = OstUuid,
             LastCommitted = journal.LastCommitted,
             BootId = BootId,
+            BulkAddress = BulkAddress,
         });
 
     public async Task<WriteReply> WriteAsync(WriteRequest request, ServerCallContext context)
