@@ -17,6 +17,12 @@ namespace Mirror.Ost.Service;
 /// </summary>
 public sealed class OstService
 {
+    /// <summary>
+    /// WriteRequest.data is borrowed from the RPC layer's request buffer, not copied: <see cref="WriteAsync"/>
+    /// has written it to the object before its task ends (the sync wait that may follow no longer reads it).
+    /// </summary>
+    private static readonly BorrowedBytesField<WriteRequest> BorrowedData = new(WriteRequest.DataFieldNumber, (r, data) => r.Data = data);
+
     private readonly ObjectStore store;
     private readonly CommitJournal journal;
 
@@ -43,7 +49,7 @@ public sealed class OstService
 
     public RpcServiceBuilder Register(RpcServiceBuilder builder) => builder
         .Unary<ConnectRequest, ConnectReply>(OstMethods.Connect, ConnectAsync)
-        .Unary<WriteRequest, WriteReply>(OstMethods.Write, WriteAsync)
+        .Unary<WriteRequest, WriteReply>(OstMethods.Write, WriteAsync, BorrowedData)
         .Unary<ReadRequest, ReadReply>(OstMethods.Read, ReadAsync)
         .Unary<PunchRequest, ModifyReply>(OstMethods.Punch, PunchAsync)
         .Unary<FallocateRequest, ModifyReply>(OstMethods.Fallocate, FallocateAsync)
