@@ -21,6 +21,7 @@ var block = new byte[ImmediateBench.MiB];
 Random.Shared.NextBytes(block);
 var total = (ulong)sizeMiB << 20;
 var loadBefore = CpuMeter.LoadAverage();
+var transport = "";
 
 Console.WriteLine($"bench: {sizeMiB} MiB sequential in 1 MiB blocks, {latencyOps} 4 KiB writes per latency figure, {files} files for metadata; scratch {scratch}");
 try
@@ -57,6 +58,8 @@ try
     // (tiered JIT); the figures are meant for a running cluster.
     await ImmediateBench.SequentialWriteAsync(client, cluster, "/bench-warmup", ImmediateBench.Immediate(3), (ulong)warmupMiB << 20, block);
     await ImmediateBench.SmallWriteLatencyAsync(oneAtATime, "/bench-warmup-small", ImmediateBench.Immediate(3), 200);
+    var connected = client.Targets is Mirror.Client.Targets.OstTargetSet set ? set.Connected : [];
+    transport = $"OST Write/Read over {(connected.Count > 0 && connected.All(t => t.BulkAddress is not null) ? "the bulk data channel" : "gRPC (HTTP/2)")}";
     await client.UnlinkAsync("/bench-warmup");
     await client.UnlinkAsync("/bench-warmup-small");
 
@@ -99,6 +102,7 @@ finally
         Console.WriteLine($"{what.PadRight(width)}  {figure,13}  {cpu}");
     }
 
+    Console.WriteLine(transport);
     Console.WriteLine($"load average (1/5/15 min) before: {loadBefore}, after: {CpuMeter.LoadAverage()}; {Environment.ProcessorCount} CPUs");
     Directory.Delete(scratch, recursive: true);
 }
