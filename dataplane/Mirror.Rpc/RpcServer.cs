@@ -21,6 +21,7 @@ public sealed class RpcServer : IAsyncDisposable
     private readonly ILogger logger;
     private WebApplication? grpcApp;
     private WebApplication? metricsApp;
+    private Bulk.BulkListener? bulk;
     private Task? stopped;
 
     private RpcServer(RpcServerOptions options, ILogger logger)
@@ -31,6 +32,9 @@ public sealed class RpcServer : IAsyncDisposable
 
     /// <summary>host:port of the gRPC TCP listener (the real port when 0 was asked for).</summary>
     public string? Address { get; private set; }
+
+    /// <summary>host:port of the bulk data channel, or null when <see cref="RpcServerOptions.BulkPort"/> is not set.</summary>
+    public string? BulkAddress { get; private set; }
 
     /// <summary>http://127.0.0.1:PORT of the metrics listener, or null.</summary>
     public Uri? MetricsUri { get; private set; }
@@ -108,6 +112,14 @@ public sealed class RpcServer : IAsyncDisposable
             Address = ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]:{port}" : $"{ip}:{port}";
         }
 
+        if (options.BulkPort is { } bulkPort)
+        {
+            var ip = KestrelHosting.ResolveHost(options.Host ?? throw new ArgumentException("the bulk channel needs a TCP Host", nameof(options)));
+            bulk = Bulk.BulkListener.Start(ip, bulkPort, methods, options, stopping.Token, logger);
+            BulkAddress = ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]:{bulk.EndPoint.Port}" : $"{ip}:{bulk.EndPoint.Port}";
+            ServerLog.BulkListening(logger, BulkAddress);
+        }
+
         if (options.MetricsPort is { } metricsPort)
         {
             var endpoint = new MetricsEndpoint(PrometheusExporter.Default, options.Health);
@@ -120,6 +132,11 @@ public sealed class RpcServer : IAsyncDisposable
     private async Task StopCoreAsync()
     {
         await stopping.CancelAsync().ConfigureAwait(false);
+        if (bulk is not null)
+        {
+            await bulk.DisposeAsync().ConfigureAwait(false);
+        }
+
         using var drain = new CancellationTokenSource(DrainTimeout);
         foreach (var app in new[] { grpcApp, metricsApp })
         {

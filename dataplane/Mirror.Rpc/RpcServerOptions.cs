@@ -29,6 +29,12 @@ public sealed class RpcServerOptions
     /// </summary>
     public int? MetricsPort { get; init; } = 0;
 
+    /// <summary>
+    /// TCP port of the bulk data channel (Bulk/, README "Bulk data channel") on <see cref="Host"/>: the same
+    /// unary methods without HTTP/2, for large messages. 0 = ephemeral, null = not served.
+    /// </summary>
+    public int? BulkPort { get; init; }
+
     /// <summary>Answers /healthz: true = 200 "ok", false = 503.</summary>
     public Func<bool>? Health { get; init; }
 

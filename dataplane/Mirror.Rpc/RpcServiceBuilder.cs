@@ -47,6 +47,21 @@ public sealed class RpcServiceBuilder
         return this;
     }
 
+    /// <summary>A unary method whose <paramref name="borrowed"/> bytes field reaches the handler without a copy (see <see cref="BorrowedBytesField{TRequest}"/>).</summary>
+    public RpcServiceBuilder Unary<TRequest, TResponse>(string method, Func<TRequest, ServerCallContext, Task<TResponse>> handler, BorrowedBytesField<TRequest> borrowed)
+        where TRequest : IMessage<TRequest>, new()
+        where TResponse : IMessage<TResponse>
+    {
+        var parser = new MessageParser<TRequest>(() => new TRequest());
+        Add(new RpcMethod(FullName(method), RpcMethodKind.Unary, async (bytes, context, send) =>
+        {
+            var request = borrowed.Parse(parser, bytes);
+            var response = await handler(request, context).ConfigureAwait(false);
+            await send(response.ToByteArray(), context.CancellationToken).ConfigureAwait(false);
+        }));
+        return this;
+    }
+
     public RpcServiceBuilder ServerStreaming<TRequest, TResponse>(string method, Func<TRequest, IServerStreamWriter<TResponse>, ServerCallContext, Task> handler)
         where TRequest : IMessage<TRequest>, new()
         where TResponse : IMessage<TResponse>

@@ -6,11 +6,12 @@ namespace Mirror.Bench;
 /// <summary>A local cluster of real processes (`mirrorctl local up`) in a scratch folder, torn down by PID.</summary>
 internal sealed class BenchCluster : IAsyncDisposable
 {
-    private BenchCluster(string dir, string mdsAddress, string token)
+    private BenchCluster(string dir, string mdsAddress, string token, IReadOnlyList<(string Name, int Pid)> daemons)
     {
         Dir = dir;
         MdsAddress = mdsAddress;
         Token = token;
+        Daemons = daemons;
     }
 
     public string Dir { get; }
@@ -18,6 +19,9 @@ internal sealed class BenchCluster : IAsyncDisposable
     public string MdsAddress { get; }
 
     public string Token { get; }
+
+    /// <summary>Each mirrord by role ("mds", "ost") and pid, for CPU accounting.</summary>
+    public IReadOnlyList<(string Name, int Pid)> Daemons { get; }
 
     public static async Task<BenchCluster> StartAsync(string dir)
     {
@@ -27,7 +31,10 @@ internal sealed class BenchCluster : IAsyncDisposable
         using var doc = JsonDocument.Parse(status);
         var mds = doc.RootElement.GetProperty("mds").GetString()!;
         var token = (await File.ReadAllTextAsync(doc.RootElement.GetProperty("token_file").GetString()!)).Trim();
-        return new BenchCluster(dir, mds, token);
+        var daemons = doc.RootElement.GetProperty("processes").EnumerateArray()
+            .Select(p => (p.GetProperty("role").GetString()!, p.GetProperty("pid").GetInt32()))
+            .ToArray();
+        return new BenchCluster(dir, mds, token, daemons);
     }
 
     public async ValueTask DisposeAsync()

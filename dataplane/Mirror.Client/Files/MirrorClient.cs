@@ -79,7 +79,13 @@ public sealed partial class MirrorClient : IAsyncDisposable
         try
         {
             await mds.ConnectAsync(options.ClientUuid, options.IwmAware, ct);
-            var targets = new OstTargetSet(mds, address => options.Connect(address, token), options.ClientUuid, options.Ost, options.LoggerFactory?.CreateLogger("Mirror.Client.Targets"));
+            var targets = new OstTargetSet(
+                mds,
+                address => options.Connect(address, token),
+                options.ClientUuid,
+                options.Ost,
+                options.LoggerFactory?.CreateLogger("Mirror.Client.Targets"),
+                options.Ost.UseBulk ? address => BulkChannelInvoker.ForAddress(address, token) : null);
             await targets.RefreshAsync(ct);
             return new MirrorClient(mds, targets, options, targets);
         }

@@ -18,11 +18,17 @@ namespace Mirror.Client.Targets;
 /// unreachable it asks the MDS for the OST's current address (it may have restarted on a new port),
 /// reconnects and retries the call once, so a dead OST fails within two short call timeouts.
 /// Every call here is idempotent on the OST (writes carry absolute offsets), so the retry is safe.
+///
+/// Bulk data channel: when the OST's ConnectReply names a bulk address and a bulk connector is given,
+/// Write and Read go over it (Mirror.Rpc README "Bulk data channel"); everything else, and the one retry
+/// of a bulk call that failed as unreachable, goes over gRPC, so a bulk port nobody can reach costs one
+/// failed attempt per call, never a failed call.
 /// </summary>
 public sealed partial class OstTarget : IOstTarget, IDisposable
 {
     private readonly Func<int, CancellationToken, Task<string?>> resolveAddress;
     private readonly Func<string, IRpcInvoker> connect;
+    private readonly Func<string, IRpcInvoker>? connectBulk;
     private readonly string clientUuid;
     private readonly OstTargetOptions options;
     private readonly ILogger logger;
@@ -30,6 +36,7 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ulong> durableAfterRestart = new();
     private readonly object bootGate = new();
     private IRpcInvoker? rpc;
+    private IRpcInvoker? bulk;
     private int rpcVersion;
     private ulong highestTransno;
     private ulong lastCommitted;
@@ -41,12 +48,14 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
         Func<string, IRpcInvoker> connect,
         string clientUuid,
         OstTargetOptions? options = null,
-        ILogger? logger = null)
+        ILogger? logger = null,
+        Func<string, IRpcInvoker>? connectBulk = null)
     {
         Index = index;
         Address = address;
         this.resolveAddress = resolveAddress;
         this.connect = connect;
+        this.connectBulk = connectBulk;
         this.clientUuid = clientUuid;
         this.options = options ?? new OstTargetOptions();
         this.logger = logger ?? NullLogger.Instance;
@@ -57,6 +66,9 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
     public string? Address { get; private set; }
 
     public string BootId { get; private set; } = "";
+
+    /// <summary>The OST's bulk data channel in use for Write/Read, or null (gRPC only).</summary>
+    public string? BulkAddress => bulk?.Target;
 
     /// <summary>
     /// Set when the OST came back with a new boot id while this client had uncommitted writes on it:
@@ -96,13 +108,13 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
     {
         // UnsafeWrap: the bytes go to the socket without a copy; the caller keeps the buffer until the task ends.
         var request = new WriteRequest { Object = obj, Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(data), LayoutGeneration = layoutGeneration, Sync = sync };
-        var reply = await CallAsync<WriteRequest, WriteReply>(OstMethods.Write, request, ct);
+        var reply = await CallAsync<WriteRequest, WriteReply>(OstMethods.Write, request, ct, bulkData: true);
         Track(reply.Transno, reply.LastCommitted);
         return reply;
     }
 
     public Task<ReadReply> ReadAsync(ObjectId obj, ulong offset, uint length, uint layoutGeneration, CancellationToken ct = default) =>
-        CallAsync<ReadRequest, ReadReply>(OstMethods.Read, new ReadRequest { Object = obj, Offset = offset, Length = length, LayoutGeneration = layoutGeneration }, ct);
+        CallAsync<ReadRequest, ReadReply>(OstMethods.Read, new ReadRequest { Object = obj, Offset = offset, Length = length, LayoutGeneration = layoutGeneration }, ct, bulkData: true);
 
     public Task<ModifyReply> PunchAsync(ObjectId obj, ulong offset, ulong length, uint layoutGeneration, CancellationToken ct = default) =>
         ModifyAsync(OstMethods.Punch, new PunchRequest { Object = obj, Offset = offset, Length = length, LayoutGeneration = layoutGeneration }, ct);
@@ -137,6 +149,7 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
     public void Dispose()
     {
         rpc?.Dispose();
+        bulk?.Dispose();
         reconnect.Dispose();
     }
 
@@ -169,15 +182,16 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
         }
     }
 
-    private async Task<TResp> CallAsync<TReq, TResp>(string method, TReq request, CancellationToken ct, TimeSpan? timeout = null)
+    private async Task<TResp> CallAsync<TReq, TResp>(string method, TReq request, CancellationToken ct, TimeSpan? timeout = null, bool bulkData = false)
         where TReq : IMessage<TReq>
         where TResp : IMessage<TResp>, new()
     {
         var callOptions = new CallOptions(timeout ?? options.CallTimeout, ct);
         var (channel, version) = await ChannelAsync(ct);
+        var first = bulkData ? Volatile.Read(ref bulk) ?? channel : channel;
         try
         {
-            return await channel.UnaryAsync<TReq, TResp>(method, request, callOptions);
+            return await first.UnaryAsync<TReq, TResp>(method, request, callOptions);
         }
         catch (RpcException e) when (RpcErrors.IsUnreachable(e) && !ct.IsCancellationRequested)
         {
@@ -270,10 +284,12 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
             }
 
             Track(0, reply.LastCommitted);
-            var old = rpc;
+            var old = (rpc, bulk);
             rpc = fresh;
+            bulk = connectBulk is not null && reply.BulkAddress.Length > 0 ? connectBulk(reply.BulkAddress) : null;
             rpcVersion++;
-            old?.Dispose();
+            old.rpc?.Dispose();
+            old.bulk?.Dispose();
             return (fresh, rpcVersion);
         }
         finally
@@ -295,4 +311,7 @@ public sealed record OstTargetOptions
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan SyncTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Send Write/Read over the OST's bulk data channel when it offers one (default); false = gRPC only.</summary>
+    public bool UseBulk { get; init; } = true;
 }

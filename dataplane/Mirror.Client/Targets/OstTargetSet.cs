@@ -13,6 +13,7 @@ public sealed class OstTargetSet : IOstTargetSet, IDisposable
 {
     private readonly MdsClient mds;
     private readonly Func<string, IRpcInvoker> connect;
+    private readonly Func<string, IRpcInvoker>? connectBulk;
     private readonly string clientUuid;
     private readonly OstTargetOptions options;
     private readonly ILogger? logger;
@@ -21,10 +22,12 @@ public sealed class OstTargetSet : IOstTargetSet, IDisposable
     private Dictionary<int, string> addresses = [];
     private DateTime refreshedAt = DateTime.MinValue;
 
-    public OstTargetSet(MdsClient mds, Func<string, IRpcInvoker> connect, string clientUuid, OstTargetOptions? options = null, ILogger? logger = null)
+    /// <param name="connectBulk">Opens an OST's bulk data channel (Write/Read); null = gRPC only.</param>
+    public OstTargetSet(MdsClient mds, Func<string, IRpcInvoker> connect, string clientUuid, OstTargetOptions? options = null, ILogger? logger = null, Func<string, IRpcInvoker>? connectBulk = null)
     {
         this.mds = mds;
         this.connect = connect;
+        this.connectBulk = connectBulk;
         this.clientUuid = clientUuid;
         this.options = options ?? new OstTargetOptions();
         this.logger = logger;
@@ -37,7 +40,7 @@ public sealed class OstTargetSet : IOstTargetSet, IDisposable
     public IOstTarget Get(int ostIndex) => targets.GetOrAdd(ostIndex, i =>
     {
         addresses.TryGetValue(i, out var address);
-        return new OstTarget(i, address, ResolveAsync, connect, clientUuid, options, logger);
+        return new OstTarget(i, address, ResolveAsync, connect, clientUuid, options, logger, connectBulk);
     });
 
     /// <summary>Reads the registry now (at connect time, so first calls need no extra round trip).</summary>

@@ -61,6 +61,7 @@ public sealed partial class OstHost : IAsyncDisposable
                     Port = options.Port,
                     Token = options.Token,
                     MetricsPort = options.MetricsPort,
+                    BulkPort = options.BulkPort,
                     LoggerFactory = loggerFactory,
                     // Room for a maximal write plus the message's own fields.
                     MaxMessageBytes = Objects.ObjectStore.MaxIoBytes + (64 * 1024),
@@ -74,6 +75,7 @@ public sealed partial class OstHost : IAsyncDisposable
             throw;
         }
 
+        target.Service.BulkAddress = BulkAddressFor(server, options);
         var host = new OstHost(target, server, logger);
         LogStarted(logger, options.Index, host.Address, target.DataDir, target.Journal.LastCommitted);
         if (!string.IsNullOrWhiteSpace(options.MdsAddress))
@@ -110,6 +112,24 @@ public sealed partial class OstHost : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>The bulk channel as clients reach it: on the advertised host when there is one.</summary>
+    private static string BulkAddressFor(RpcServer server, OstHostOptions options)
+    {
+        if (server.BulkAddress is not { } bulk)
+        {
+            return "";
+        }
+
+        if (string.IsNullOrWhiteSpace(options.AdvertiseAddress))
+        {
+            return bulk;
+        }
+
+        var advertised = options.AdvertiseAddress;
+        var colon = advertised.LastIndexOf(':');
+        return (colon > 0 ? advertised[..colon] : advertised) + bulk[bulk.LastIndexOf(':')..];
+    }
 
     private RegisterOstRequest Describe(OstHostOptions options)
     {

@@ -34,6 +34,9 @@ public sealed class OstHostOptions
     /// <summary>HTTP/1.1 port of /metrics: 0 = ephemeral, null = not served.</summary>
     public int? MetricsPort { get; init; } = 0;
 
+    /// <summary>TCP port of the bulk data channel for Write/Read (Mirror.Rpc Bulk/): 0 = ephemeral, null = gRPC only.</summary>
+    public int? BulkPort { get; init; } = 0;
+
     /// <summary>The cluster token every call must carry, and the one sent to the MDS.</summary>
     public string? Token { get; init; }
 

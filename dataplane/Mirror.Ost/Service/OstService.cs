@@ -18,6 +18,11 @@ namespace Mirror.Ost.Service;
 public sealed class OstService
 {
     private static readonly TimeSpan FenceWait = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// WriteRequest.data is borrowed from the RPC layer's request buffer, not copied: <see cref="WriteAsync"/>
+    /// has written it to the object before its task ends (the sync wait that may follow no longer reads it).
+    /// </summary>
+    private static readonly BorrowedBytesField<WriteRequest> BorrowedData = new(WriteRequest.DataFieldNumber, (r, data) => r.Data = data);
 
     private readonly ObjectStore store;
     private readonly CommitJournal journal;
@@ -38,11 +43,14 @@ public sealed class OstService
     /// <summary>New on every start: a client that sees it change knows uncommitted writes may be gone.</summary>
     public string BootId { get; }
 
+    /// <summary>host:port of the bulk data channel, told to clients in ConnectReply; empty = none.</summary>
+    public string BulkAddress { get; set; } = "";
+
     public RpcServiceBuilder Build() => Register(new RpcServiceBuilder(OstMethods.Service));
 
     public RpcServiceBuilder Register(RpcServiceBuilder builder) => builder
         .Unary<ConnectRequest, ConnectReply>(OstMethods.Connect, ConnectAsync)
-        .Unary<WriteRequest, WriteReply>(OstMethods.Write, WriteAsync)
+        .Unary<WriteRequest, WriteReply>(OstMethods.Write, WriteAsync, BorrowedData)
         .Unary<ReadRequest, ReadReply>(OstMethods.Read, ReadAsync)
         .Unary<PunchRequest, ModifyReply>(OstMethods.Punch, PunchAsync)
         .Unary<FallocateRequest, ModifyReply>(OstMethods.Fallocate, FallocateAsync)
@@ -62,6 +70,7 @@ public sealed class OstService
             OstUuid = OstUuid,
             LastCommitted = journal.LastCommitted,
             BootId = BootId,
+            BulkAddress = BulkAddress,
         });
 
     public async Task<WriteReply> WriteAsync(WriteRequest request, ServerCallContext context)

@@ -134,32 +134,9 @@ internal sealed class CallDispatcher(
             await method.Invoke(requestMessage.Memory, context, writer.SendAsync).ConfigureAwait(false);
             return (StatusCode.OK, null, Errno.OK);
         }
-        catch (RpcException ex)
-        {
-            return (ex.Status, ex.Message, ex.Errno == RpcException.ErrnoFor(ex.Status) ? Errno.OK : ex.Errno);
-        }
-        catch (MirrorException ex)
-        {
-            return (RpcException.StatusFor(ex.Errno), ex.Message, ex.Errno);
-        }
-        catch (OperationCanceledException) when (callToken.IsCancellationRequested)
-        {
-            if (serverStopping.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
-            {
-                return (StatusCode.Unavailable, $"server is shutting down; {path} was cancelled", Errno.OK);
-            }
-
-            // A passed deadline is told apart by the caller of this method.
-            return (StatusCode.Cancelled, $"{path} was cancelled by the caller", Errno.OK);
-        }
-        catch (InvalidProtocolBufferException ex)
-        {
-            return (StatusCode.Internal, $"cannot parse the request message of {path}: {ex.Message}", Errno.OK);
-        }
         catch (Exception ex)
         {
-            ServerLog.HandlerFailed(logger, ex, path, StatusCode.Unknown);
-            return (StatusCode.Unknown, $"{path} failed: {ex.GetType().Name}: {ex.Message}", Errno.OK);
+            return CallOutcome.FromException(ex, path, callToken.IsCancellationRequested, serverStopping.IsCancellationRequested, http.RequestAborted.IsCancellationRequested, logger);
         }
         finally
         {

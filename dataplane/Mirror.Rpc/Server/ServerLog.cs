@@ -16,4 +16,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "gRPC server on {Address} {UnixSocket} stopped")]
     public static partial void Stopped(ILogger logger, string? address, string? unixSocket);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "bulk channel listening on {Address}")]
+    public static partial void BulkListening(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Debug, Message = "bulk connection from {Peer} closed: {Reason}")]
+    public static partial void BulkClosed(ILogger logger, string peer, string reason);
 }

@@ -127,4 +127,44 @@ public class OstTargetTests
         Assert.Equal(("boot-2", 2UL), target.Watermark()); // numbered on from the new process's last_committed
         Assert.False(target.IsCommitted("boot-2", 2));
     }
+
+    [Fact]
+    public async Task Write_and_read_go_over_the_bulk_channel_the_ost_offers_and_the_rest_over_grpc()
+    {
+        var peer = new Peer("a:1", "b");
+        var rpc = peer.Rpc().On<ConnectRequest, ConnectReply>(OstMethods.Connect, _ => new ConnectReply { BootId = "b", BulkAddress = "a:2" });
+        var bulk = new FakeRpc("a:2")
+            .On<WriteRequest, WriteReply>(OstMethods.Write, _ => new WriteReply { Transno = 1 })
+            .On<ReadRequest, ReadReply>(OstMethods.Read, r => new ReadReply { Exists = true, ObjectSize = r.Length });
+        var bulkAddresses = new List<string>();
+        var target = new OstTarget(0, "a:1", (_, _) => Task.FromResult<string?>("a:1"), _ => rpc, "c", connectBulk: address =>
+        {
+            bulkAddresses.Add(address);
+            return bulk;
+        });
+
+        await target.WriteAsync(Obj, 0, new byte[1], 1, false);
+        await target.ReadAsync(Obj, 0, 7, 1);
+        await target.SyncAsync();
+
+        Assert.Equal(["a:2"], bulkAddresses);
+        Assert.Equal("a:2", target.BulkAddress);
+        Assert.Equal([OstMethods.Write, OstMethods.Read], bulk.Calls);
+        Assert.Equal([OstMethods.Connect, OstMethods.Sync], rpc.Calls);
+    }
+
+    [Fact]
+    public async Task A_bulk_call_that_fails_as_unreachable_is_retried_over_grpc()
+    {
+        var peer = new Peer("a:1", "b");
+        var rpc = peer.Rpc().On<ConnectRequest, ConnectReply>(OstMethods.Connect, _ => new ConnectReply { BootId = "b", BulkAddress = "a:2" });
+        var bulk = new FakeRpc("a:2").On<WriteRequest, WriteReply>(OstMethods.Write, _ => throw new RpcException(StatusCode.Unavailable, "a:2: connection refused"));
+        var target = new OstTarget(0, "a:1", (_, _) => Task.FromResult<string?>("a:1"), _ => rpc, "c", connectBulk: _ => bulk);
+
+        var reply = await target.WriteAsync(Obj, 0, new byte[1], 1, false);
+
+        Assert.Equal(1UL, reply.Transno);
+        Assert.Single(bulk.Calls, OstMethods.Write);
+        Assert.Contains(OstMethods.Write, rpc.Calls);
+    }
 }

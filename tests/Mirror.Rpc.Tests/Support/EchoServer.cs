@@ -16,7 +16,7 @@ public sealed class EchoServer : IAsyncDisposable
     public string Address => Server.Address!;
 
     public static async Task<EchoServer> StartAsync(string? token = null, int maxMessageBytes = 64 * 1024 * 1024, string? unixSocket = null,
-        Func<bool>? health = null, int? metricsPort = 0)
+        Func<bool>? health = null, int? metricsPort = 0, int? bulkPort = null)
     {
         var service = new EchoService();
         var server = await RpcServer.StartAsync(new RpcServerOptions
@@ -28,6 +28,7 @@ public sealed class EchoServer : IAsyncDisposable
             UnixSocketPath = unixSocket,
             Health = health,
             MetricsPort = metricsPort,
+            BulkPort = bulkPort,
         }, [service.Build()]);
         return new EchoServer(server, service);
     }

@@ -1,0 +1,52 @@
+using System.Net.Sockets;
+
+namespace Mirror.Rpc.Bulk;
+
+/// <summary>Exact reads and whole writes on a connected stream socket (both ends of the bulk channel).</summary>
+internal static class BulkSocket
+{
+    /// <summary>Fills <paramref name="buffer"/>; false when the peer closed before the first byte, IOException when it closed inside.</summary>
+    public static async ValueTask<bool> ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken ct)
+    {
+        var done = 0;
+        while (done < buffer.Length)
+        {
+            var n = await socket.ReceiveAsync(buffer[done..], SocketFlags.None, ct).ConfigureAwait(false);
+            if (n == 0)
+            {
+                if (done == 0)
+                {
+                    return false;
+                }
+
+                throw new IOException($"the peer closed the bulk connection after {done} of {buffer.Length} bytes");
+            }
+
+            done += n;
+        }
+
+        return true;
+    }
+
+    public static async ValueTask WriteAsync(Socket socket, ReadOnlyMemory<byte> buffer, CancellationToken ct)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var n = await socket.SendAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
+            buffer = buffer[n..];
+        }
+    }
+
+    public static void Configure(Socket socket)
+    {
+        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+        {
+            // Request/reply on one connection: never let Nagle hold back the last segment of a frame.
+            socket.NoDelay = true;
+        }
+
+        // Room for a whole 1 MiB write in the kernel, so one send is one system call.
+        socket.SendBufferSize = Math.Max(socket.SendBufferSize, 4 * 1024 * 1024);
+        socket.ReceiveBufferSize = Math.Max(socket.ReceiveBufferSize, 4 * 1024 * 1024);
+    }
+}
