@@ -79,20 +79,20 @@ public sealed class FsxRunner
         switch (kind)
         {
             case FsxOpKind.Write:
-            {
-                var offset = random.NextInt64(options.MaxFileSize);
-                var length = random.NextInt64(1, Math.Min(options.MaxOpLength, options.MaxFileSize - offset) + 1);
-                return new FsxOperation(n, kind, offset, length, size);
-            }
+                {
+                    var offset = random.NextInt64(options.MaxFileSize);
+                    var length = random.NextInt64(1, Math.Min(options.MaxOpLength, options.MaxFileSize - offset) + 1);
+                    return new FsxOperation(n, kind, offset, length, size);
+                }
 
             case FsxOpKind.Read or FsxOpKind.PunchHole:
-            {
-                // Mostly inside the file, sometimes across or past its end (short reads, holes past EOF).
-                var limit = size > 0 && random.Next(4) > 0 ? size : options.MaxFileSize;
-                var offset = random.NextInt64(limit);
-                var length = random.NextInt64(1, Math.Min(options.MaxOpLength, options.MaxFileSize - offset) + 1);
-                return new FsxOperation(n, kind, offset, length, size);
-            }
+                {
+                    // Mostly inside the file, sometimes across or past its end (short reads, holes past EOF).
+                    var limit = size > 0 && random.Next(4) > 0 ? size : options.MaxFileSize;
+                    var offset = random.NextInt64(limit);
+                    var length = random.NextInt64(1, Math.Min(options.MaxOpLength, options.MaxFileSize - offset) + 1);
+                    return new FsxOperation(n, kind, offset, length, size);
+                }
 
             case FsxOpKind.Truncate:
                 return new FsxOperation(n, kind, 0, random.NextInt64(options.MaxFileSize + 1), size);
