@@ -7,7 +7,8 @@ namespace Mirror.Client.Targets;
 /// <summary>
 /// The client's OST connections by index, created on first use from the MDS's OST registry
 /// (<see cref="MdsClient.ListOstsAsync"/>). The registry is re-read when a target asks for a fresh
-/// address, at most once per <see cref="RefreshInterval"/> so many failing calls cost one MDS call.
+/// address: at most once per <see cref="RefreshInterval"/> so many failing calls cost one MDS call, except
+/// when the cache still names the very address that failed (then it may predate a restart on a new port).
 /// </summary>
 public sealed class OstTargetSet : IOstTargetSet, IDisposable
 {
@@ -70,7 +71,12 @@ public sealed class OstTargetSet : IOstTargetSet, IDisposable
         await refreshLock.WaitAsync(ct);
         try
         {
-            if (DateTime.UtcNow - refreshedAt >= RefreshInterval)
+            // A target asks because its address failed. If the cached registry still names that address, it
+            // may predate the OST's restart on a new port (a refresh less than RefreshInterval ago), so re-read
+            // it; the interval still bounds refreshes for callers the cache can already answer differently.
+            var failing = targets.TryGetValue(index, out var target) ? target.Address : null;
+            var stale = failing is not null && addresses.GetValueOrDefault(index) == failing;
+            if (stale || DateTime.UtcNow - refreshedAt >= RefreshInterval)
             {
                 await RefreshAsync(ct);
             }
