@@ -21,12 +21,17 @@ public sealed class GroupCommitter : IDisposable
 
     private const int MaxBatch = 4096;
 
+    /// <summary>How long ops queued without a waiter (<see cref="EnqueueLazy"/>) may wait for a batch to ride in.</summary>
+    private static readonly TimeSpan LazyDelay = TimeSpan.FromMilliseconds(500);
+
     private readonly MdsDatabase database;
     private readonly ILogger logger;
     private readonly Queue<Pending> queue = new();
     private readonly Thread writer;
     private readonly Action<int, double>? onBatch;
     private bool stopping;
+    private int waiting;
+    private long oldestLazy;
     private Exception? failure;
 
     public GroupCommitter(MdsDatabase database, ILogger logger, Action<int, double>? onBatch = null)
@@ -52,9 +57,22 @@ public sealed class GroupCommitter : IDisposable
     }
 
     /// <summary>Queues one mutation's ops; the task completes when they are durable. Call in model order (under the model lock).</summary>
-    internal Task Enqueue(IReadOnlyList<StoreOp> ops)
+    internal Pending Enqueue(IReadOnlyList<StoreOp> ops)
     {
-        var pending = new Pending(ops, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(ops, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp());
+        Add(pending);
+        return pending;
+    }
+
+    /// <summary>
+    /// Queues ops nobody waits for: they ride in the next batch a waiting mutation starts, or are committed on
+    /// their own after <see cref="LazyDelay"/>. Only for changes whose loss in a crash is harmless because they are
+    /// redone (a destroyed orphan's row: destroying it again finds no object). Call under the model lock.
+    /// </summary>
+    internal void EnqueueLazy(IReadOnlyList<StoreOp> ops) => Add(new Pending(ops, null, Stopwatch.GetTimestamp()));
+
+    private void Add(Pending pending)
+    {
         lock (queue)
         {
             if (failure is not null)
@@ -67,11 +85,22 @@ public sealed class GroupCommitter : IDisposable
                 throw new MirrorException(Errno.ECANCELED, "the MDS is stopping");
             }
 
-            queue.Enqueue(pending);
-            Monitor.Pulse(queue);
-        }
+            if (queue.Count == 0)
+            {
+                oldestLazy = pending.EnqueuedAt;
+            }
 
-        return pending.Done.Task;
+            queue.Enqueue(pending);
+            if (pending.Done is not null)
+            {
+                waiting++;
+                Monitor.Pulse(queue);
+            }
+            else if (queue.Count == 1)
+            {
+                Monitor.Pulse(queue);
+            }
+        }
     }
 
     public void Dispose()
@@ -90,13 +119,27 @@ public sealed class GroupCommitter : IDisposable
         using var connection = database.Open();
         using var statements = new StatementCache(connection);
         var batch = new List<Pending>();
+        var coalesce = new Dictionary<object, int>();
         while (true)
         {
             lock (queue)
             {
-                while (queue.Count == 0 && !stopping)
+                while (!stopping && waiting == 0)
                 {
-                    Monitor.Wait(queue);
+                    if (queue.Count == 0)
+                    {
+                        Monitor.Wait(queue);
+                        continue;
+                    }
+
+                    // Only lazy ops queued: give a waiting mutation the chance to carry them.
+                    var left = LazyDelay - Stopwatch.GetElapsedTime(oldestLazy);
+                    if (left <= TimeSpan.Zero)
+                    {
+                        break;
+                    }
+
+                    Monitor.Wait(queue, left);
                 }
 
                 if (queue.Count == 0)
@@ -106,33 +149,56 @@ public sealed class GroupCommitter : IDisposable
 
                 while (queue.Count > 0 && batch.Count < MaxBatch)
                 {
-                    batch.Add(queue.Dequeue());
+                    var next = queue.Dequeue();
+                    batch.Add(next);
+                    if (next.Done is not null)
+                    {
+                        waiting--;
+                    }
+                }
+
+                if (queue.Count > 0)
+                {
+                    oldestLazy = queue.Peek().EnqueuedAt;
                 }
             }
 
             var started = Stopwatch.GetTimestamp();
             try
             {
+                var skip = Coalesce(batch, coalesce);
+                statements.Executed = 0;
                 using (var transaction = connection.BeginTransaction())
                 {
                     statements.Transaction = transaction;
+                    var position = 0;
                     foreach (var pending in batch)
                     {
+                        StoreMetrics.Queue.Record((started - pending.EnqueuedAt) / (double)Stopwatch.Frequency);
                         foreach (var op in pending.Ops)
                         {
-                            op.Apply(statements);
+                            if (!skip.Contains(position++))
+                            {
+                                op.Apply(statements);
+                            }
                         }
                     }
 
+                    StoreMetrics.Write.Record(StoreMetrics.Seconds(started));
+                    StoreMetrics.Statements.Record(statements.Executed);
                     FaultPoints.Hit(CommitFault);
+                    var committing = Stopwatch.GetTimestamp();
                     transaction.Commit();
+                    StoreMetrics.Sync.Record(StoreMetrics.Seconds(committing));
                 }
 
-                onBatch?.Invoke(batch.Count, Stopwatch.GetElapsedTime(started).TotalSeconds);
+                onBatch?.Invoke(batch.Count, StoreMetrics.Seconds(started));
                 FaultPoints.Hit(AfterCommitFault);
+                var durableAt = Stopwatch.GetTimestamp();
                 foreach (var pending in batch)
                 {
-                    pending.Done.TrySetResult();
+                    pending.DurableAt = durableAt;
+                    pending.Done?.TrySetResult();
                 }
             }
             catch (Exception e)
@@ -150,7 +216,7 @@ public sealed class GroupCommitter : IDisposable
 
                 foreach (var pending in batch)
                 {
-                    pending.Done.TrySetException(error);
+                    pending.Done?.TrySetException(error);
                 }
             }
 
@@ -158,5 +224,47 @@ public sealed class GroupCommitter : IDisposable
         }
     }
 
-    private sealed record Pending(IReadOnlyList<StoreOp> Ops, TaskCompletionSource Done);
+    /// <summary>
+    /// Positions (in batch op order) of whole-row upserts that a later upsert of the same row in this batch
+    /// overwrites: only the last one is executed, where it stands, so a delete after it still follows it and the
+    /// transaction ends in the same state. Many creates in one directory write the directory's row and the meta
+    /// counters once per batch instead of once per create.
+    /// </summary>
+    private static HashSet<int> Coalesce(List<Pending> batch, Dictionary<object, int> last)
+    {
+        var skip = new HashSet<int>();
+        if (batch.Count < 2)
+        {
+            return skip;
+        }
+
+        last.Clear();
+        var position = 0;
+        foreach (var pending in batch)
+        {
+            foreach (var op in pending.Ops)
+            {
+                if (op.RowKey is { } key)
+                {
+                    if (last.TryGetValue(key, out var earlier))
+                    {
+                        skip.Add(earlier);
+                    }
+
+                    last[key] = position;
+                }
+
+                position++;
+            }
+        }
+
+        return skip;
+    }
+
+    /// <summary>One mutation's ops; <see cref="Done"/> is null for lazy ops nobody waits for.</summary>
+    internal sealed record Pending(IReadOnlyList<StoreOp> Ops, TaskCompletionSource? Done, long EnqueuedAt)
+    {
+        /// <summary>Stopwatch timestamp at which its batch became durable (for the resume span).</summary>
+        public long DurableAt { get; set; }
+    }
 }

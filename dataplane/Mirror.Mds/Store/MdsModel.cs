@@ -98,9 +98,10 @@ public sealed class MdsModel : IDisposable
     /// </summary>
     public async Task<T> MutateAsync<T>(Func<Mutation, T> apply)
     {
-        Task commit;
+        GroupCommitter.Pending commit;
         T result;
         bool orphans;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         lock (Sync)
         {
             committer.ThrowIfFailed();
@@ -116,13 +117,35 @@ public sealed class MdsModel : IDisposable
             commit = committer.Enqueue(ops);
         }
 
-        await commit.ConfigureAwait(false);
+        StoreMetrics.Apply.Record(StoreMetrics.Seconds(started));
+        await commit.Done!.Task.ConfigureAwait(false);
+        StoreMetrics.Resume.Record(StoreMetrics.Seconds(commit.DurableAt));
         if (orphans)
         {
             OrphansQueued?.Invoke();
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="apply"/> to memory now and lets its ops ride in a later batch, without waiting for
+    /// them to be durable. Only for changes that a crash may lose because they are redone after a restart
+    /// (GroupCommitter.EnqueueLazy); never for anything a reply promises.
+    /// </summary>
+    public void MutateLazily(Action<Mutation> apply)
+    {
+        lock (Sync)
+        {
+            committer.ThrowIfFailed();
+            var mutation = new Mutation(this);
+            apply(mutation);
+            var ops = mutation.Finish();
+            if (ops.Count > 0)
+            {
+                committer.EnqueueLazy(ops);
+            }
+        }
     }
 
     public void Dispose() => committer.Dispose();

@@ -9,6 +9,12 @@ namespace Mirror.Mds.Store;
 internal abstract record StoreOp
 {
     public abstract void Apply(StatementCache statements);
+
+    /// <summary>
+    /// Set for an upsert that writes a whole row (the row's identity): a later upsert of the same row in the same
+    /// batch makes this one redundant (<see cref="GroupCommitter"/> coalesces). Null for everything else.
+    /// </summary>
+    public virtual object? RowKey => null;
 }
 
 /// <summary>
@@ -20,6 +26,9 @@ internal sealed class StatementCache(SqliteConnection connection) : IDisposable
     private readonly Dictionary<string, SqliteCommand> commands = new(StringComparer.Ordinal);
 
     public SqliteTransaction? Transaction { get; set; }
+
+    /// <summary>Statements executed since last reset (metrics).</summary>
+    public int Executed { get; set; }
 
     public void Execute(string sql, params (string Name, object? Value)[] parameters)
     {
@@ -43,6 +52,7 @@ internal sealed class StatementCache(SqliteConnection connection) : IDisposable
         }
 
         command.ExecuteNonQuery();
+        Executed++;
     }
 
     public void Dispose()

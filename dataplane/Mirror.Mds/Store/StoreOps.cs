@@ -8,6 +8,8 @@ namespace Mirror.Mds.Store;
 /// <summary>Upserts a whole inode row (small rows; simpler and as fast as per-column updates).</summary>
 internal sealed record SaveInodeOp(InodeRecord Inode) : StoreOp
 {
+    public override object? RowKey => (nameof(SaveInodeOp), Inode.Fid);
+
     public override void Apply(StatementCache statements)
     {
         var i = Inode;
@@ -51,6 +53,8 @@ internal sealed record DeleteXattrOp(Fid Fid, string Name) : StoreOp
 
 internal sealed record SaveVolumeOp(Volumes.VolumeRecord Volume) : StoreOp
 {
+    public override object? RowKey => (nameof(SaveVolumeOp), Volume.Name);
+
     public override void Apply(StatementCache statements)
     {
         var v = Volume;
@@ -85,6 +89,8 @@ internal sealed record DeleteEntryOp(Fid Parent, string Name) : StoreOp
 
 internal sealed record SetMetaOp(string Key, long Value) : StoreOp
 {
+    public override object? RowKey => (nameof(SetMetaOp), Key);
+
     public override void Apply(StatementCache statements) =>
         statements.Execute("INSERT OR REPLACE INTO meta (key, value) VALUES ($k, $v)", ("$k", Key), ("$v", Value));
 }
@@ -111,6 +117,8 @@ internal sealed record PurgeChangelogOp(ulong UpToIndex) : StoreOp
 
 internal sealed record SaveConsumerOp(ChangelogConsumer Consumer) : StoreOp
 {
+    public override object? RowKey => (nameof(SaveConsumerOp), Consumer.Id);
+
     public override void Apply(StatementCache statements) =>
         statements.Execute("INSERT OR REPLACE INTO consumers (id, name, cleared) VALUES ($i, $n, $c)",
             ("$i", Consumer.Id), ("$n", Consumer.Name), ("$c", (long)Consumer.ClearedIndex));
@@ -118,6 +126,8 @@ internal sealed record SaveConsumerOp(ChangelogConsumer Consumer) : StoreOp
 
 internal sealed record SaveOstOp(OstRecord Ost) : StoreOp
 {
+    public override object? RowKey => (nameof(SaveOstOp), Ost.Index);
+
     public override void Apply(StatementCache statements)
     {
         var o = Ost;
