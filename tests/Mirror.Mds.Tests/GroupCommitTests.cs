@@ -25,6 +25,7 @@ public sealed class GroupCommitTests(ITestOutputHelper output)
         {
             var options = new MdsCoreOptions { DataDir = dir, OnCommitBatch = (_, _) => Interlocked.Increment(ref batches), DestroyObject = (_, _, _) => Task.CompletedTask };
             const int n = 2000;
+            (uint Nlink, ulong Cookie, long Mtime, ulong LastOid, ulong LastChangelog) before;
             await using (var core = await MdsCore.OpenAsync(options))
             {
                 var service = new Service.MdsService(core);
@@ -34,16 +35,27 @@ public sealed class GroupCommitTests(ITestOutputHelper output)
                 await Task.WhenAll(Enumerable.Range(0, n).Select(i => service.Mkdir(new CreateRequest { Parent = Root, Name = $"d{i}", Mode = 493 })));
                 output.WriteLine($"{n} mkdirs in {watch.ElapsedMilliseconds} ms ({n / watch.Elapsed.TotalSeconds:F0}/s) in {batches} commits");
                 Assert.True(batches < n / 2, $"{batches} commits for {n} mutations: group commit is not batching");
+                before = State(core);
             }
 
+            // A batch writes the root's row and the meta counters once (the last upsert wins): the state on disk is
+            // the state of the last mutation.
             await using var reopened = await MdsCore.OpenAsync(options);
             Assert.Equal(n + 200, reopened.Model.Read(() => reopened.Model.Get(Core.Fid.Root).Entries.Count));
+            Assert.Equal(before, State(reopened));
+            Assert.Equal((uint)(n + 202), before.Nlink);
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    private static (uint Nlink, ulong Cookie, long Mtime, ulong LastOid, ulong LastChangelog) State(MdsCore core) => core.Model.Read(() =>
+    {
+        var root = core.Model.Get(Core.Fid.Root);
+        return (root.Nlink, root.NextCookie, root.MtimeNs, core.Model.LastOid, core.Model.LastChangelogIndex);
+    });
 
     [Fact]
     public async Task A_failed_commit_fails_the_caller_and_nothing_of_it_is_on_disk_after_restart()

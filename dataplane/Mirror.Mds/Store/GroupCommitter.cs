@@ -174,7 +174,11 @@ public sealed class GroupCommitter : IDisposable
                     var position = 0;
                     foreach (var pending in batch)
                     {
-                        StoreMetrics.Queue.Record((started - pending.EnqueuedAt) / (double)Stopwatch.Frequency);
+                        if (pending.Done is not null)
+                        {
+                            StoreMetrics.Queue.Record((started - pending.EnqueuedAt) / (double)Stopwatch.Frequency);
+                        }
+
                         foreach (var op in pending.Ops)
                         {
                             if (!skip.Contains(position++))

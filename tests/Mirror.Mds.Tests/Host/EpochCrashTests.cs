@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Google.Protobuf;
-using Mirror.Core.Faults;
 using Mirror.Core.Layouts;
 using Mirror.Mds.Epochs;
 using Mirror.Mds.Locks;
@@ -18,30 +16,14 @@ namespace Mirror.Mds.Tests;
 /// </summary>
 public sealed class EpochCrashTests : IDisposable
 {
-    private const string Token = "crash-secret";
-    private readonly string dir = Directory.CreateTempSubdirectory("mds-crash-").FullName;
-    private readonly List<Process> started = [];
+    private readonly MdsProcesses mds = new("crash-secret", "mds-crash-");
 
-    public void Dispose()
-    {
-        foreach (var p in started)
-        {
-            if (!p.HasExited)
-            {
-                p.Kill();
-                p.WaitForExit(10_000);
-            }
-
-            p.Dispose();
-        }
-
-        Directory.Delete(dir, recursive: true);
-    }
+    public void Dispose() => mds.Dispose();
 
     [Fact]
     public async Task Crash_right_after_the_durable_epoch_open_then_nobody_reconnects_closes_it_with_secondaries_stale()
     {
-        var (mds, channel) = await StartAsync($"{EpochManager.OpenFault}=crash");
+        var (process, channel) = await StartAsync($"{EpochManager.OpenFault}=crash");
         using (channel)
         {
             var fid = await CreateIwmFileAsync(channel);
@@ -49,7 +31,7 @@ public sealed class EpochCrashTests : IDisposable
 
             await Assert.ThrowsAsync<RpcException>(() => Call<LockEnqueueRequest, LockEnqueueReply>(channel, MdsMethods.LockEnqueue,
                 new LockEnqueueRequest { ClientId = client.ClientId, Fid = fid, Bits = (uint)LockBits.ActiveWriters, Mode = ProtoLockMode.Cw }));
-            await ExitedAsync(mds);
+            await ExitedAsync(process);
 
             var (_, again) = await StartAsync(null);
             using (again)
@@ -69,7 +51,7 @@ public sealed class EpochCrashTests : IDisposable
     [Fact]
     public async Task Crash_right_after_the_durable_close_keeps_the_reported_errors_and_leaves_no_epoch()
     {
-        var (mds, channel) = await StartAsync($"{EpochManager.CloseFault}=crash");
+        var (process, channel) = await StartAsync($"{EpochManager.CloseFault}=crash");
         using (channel)
         {
             var fid = await CreateIwmFileAsync(channel);
@@ -80,7 +62,7 @@ public sealed class EpochCrashTests : IDisposable
             // The error report is durable before the reply; the forced close that follows crashes after its commit.
             await Call<LockCancelRequest, Empty>(channel, MdsMethods.LockCancel,
                 new LockCancelRequest { ClientId = client.ClientId, LockHandle = aw.LockHandle, Lvb = ByteString.CopyFrom(IwmBed.Lvb(1)) });
-            await ExitedAsync(mds);
+            await ExitedAsync(process);
 
             var (_, again) = await StartAsync(null);
             using (again)
@@ -92,11 +74,6 @@ public sealed class EpochCrashTests : IDisposable
             }
         }
     }
-
-    private static Task<TResp> Call<TReq, TResp>(RpcChannel channel, string method, TReq request)
-        where TReq : IMessage<TReq>
-        where TResp : IMessage<TResp>, new() =>
-        channel.UnaryAsync<TReq, TResp>(method, request, new CallOptions(Timeout: TimeSpan.FromSeconds(30)));
 
     private static async Task<FidMsg> CreateIwmFileAsync(RpcChannel channel)
     {
@@ -118,61 +95,13 @@ public sealed class EpochCrashTests : IDisposable
         return created.Attr.Fid;
     }
 
-    private async Task<(Process Mds, RpcChannel Channel)> StartAsync(string? faults)
-    {
-        var tokenFile = Path.Combine(dir, "token");
-        await File.WriteAllTextAsync(tokenFile, Token + "\n");
-        var readyFile = Path.Combine(dir, $"ready-{started.Count}");
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in new[]
-        {
-            Path.Combine(AppContext.BaseDirectory, "mirrord.dll"), "mds", "--data", Path.Combine(dir, "mds"), "--token-file", tokenFile,
-            "--ready-file", readyFile, "--metrics-port", "0", "--recovery-window-ms", "300",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
+    private Task<(Process Mds, RpcChannel Channel)> StartAsync(string? faults) => mds.StartAsync(faults, "--recovery-window-ms", "300");
 
-        start.Environment.Remove(FaultPoints.EnvironmentVariable);
-        if (faults is not null)
-        {
-            start.Environment[FaultPoints.EnvironmentVariable] = faults;
-        }
+    private static Task ExitedAsync(Process process) => MdsProcesses.ExitedAsync(process);
 
-        var process = Process.Start(start)!;
-        started.Add(process);
-        _ = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        await WaitAsync(() => Task.FromResult(File.Exists(readyFile) || process.HasExited), "the mds ready file", 60_000);
-        Assert.False(process.HasExited, "mirrord mds exited before it was ready");
-        using var ready = JsonDocument.Parse(await File.ReadAllTextAsync(readyFile));
-        return (process, RpcChannel.ForAddress(ready.RootElement.GetProperty("address").GetString()!, Token));
-    }
+    private static Task WaitAsync(Func<Task<bool>> condition, string what) => MdsProcesses.WaitAsync(condition, what);
 
-    private static async Task ExitedAsync(Process process)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(deadline.Token);
-        Assert.NotEqual(0, process.ExitCode);
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition, string what, int timeoutMs = 20_000)
-    {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(20);
-        }
-    }
-
-    private static string DotnetHost() =>
-        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
-        : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
-        : "dotnet";
+    private static Task<TResp> Call<TReq, TResp>(RpcChannel channel, string method, TReq request)
+        where TReq : IMessage<TReq>
+        where TResp : IMessage<TResp>, new() => MdsProcesses.Call<TReq, TResp>(channel, method, request);
 }

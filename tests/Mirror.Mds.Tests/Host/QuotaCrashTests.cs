@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Google.Protobuf;
-using Mirror.Core.Faults;
 using Mirror.Mds.Store;
 using Mirror.Protocol;
 using Mirror.Protocol.Mds;
@@ -15,26 +13,10 @@ namespace Mirror.Mds.Tests;
 /// </summary>
 public sealed class QuotaCrashTests : IDisposable
 {
-    private const string Token = "quota-crash-secret";
     private const ulong MiB = 1024 * 1024;
-    private readonly string dir = Directory.CreateTempSubdirectory("mds-quota-crash-").FullName;
-    private readonly List<Process> started = [];
+    private readonly MdsProcesses processes = new("quota-crash-secret", "mds-quota-crash-");
 
-    public void Dispose()
-    {
-        foreach (var p in started)
-        {
-            if (!p.HasExited)
-            {
-                p.Kill();
-                p.WaitForExit(10_000);
-            }
-
-            p.Dispose();
-        }
-
-        Directory.Delete(dir, recursive: true);
-    }
+    public void Dispose() => processes.Dispose();
 
     [Fact]
     public async Task Usage_survives_kill_9_and_a_crash_inside_the_commit_charges_nothing()
@@ -56,8 +38,7 @@ public sealed class QuotaCrashTests : IDisposable
             file = (await Call<CreateRequest, CreateReply>(channel, MdsMethods.Create, new CreateRequest { Parent = volume.Root, Name = "f", Mode = 420 })).Attr.Fid;
             await Call<ReserveSpaceRequest, ReserveSpaceReply>(channel, MdsMethods.ReserveSpace, new ReserveSpaceRequest { Fid = file, NewEnd = 3 * MiB });
             await Call<UpdateSizeRequest, Attr>(channel, MdsMethods.UpdateSize, new UpdateSizeRequest { Fid = file, Size = 4 * MiB });
-            mds.Kill(); // SIGKILL: no shutdown path runs
-            await mds.WaitForExitAsync();
+            await MdsProcesses.KillAsync(mds);
         }
 
         (mds, channel) = await StartAsync();
@@ -67,9 +48,7 @@ public sealed class QuotaCrashTests : IDisposable
             await Call<SetFaultRequest, SetFaultReply>(channel, MdsMethods.SetFault, new SetFaultRequest { Name = GroupCommitter.CommitFault, Action = "crash", Count = 1 });
             await Assert.ThrowsAsync<RpcException>(() =>
                 Call<ReserveSpaceRequest, ReserveSpaceReply>(channel, MdsMethods.ReserveSpace, new ReserveSpaceRequest { Fid = file, NewEnd = 9 * MiB }));
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await mds.WaitForExitAsync(deadline.Token);
-            Assert.NotEqual(0, mds.ExitCode);
+            await MdsProcesses.ExitedAsync(mds);
         }
 
         (_, channel) = await StartAsync();
@@ -85,43 +64,7 @@ public sealed class QuotaCrashTests : IDisposable
 
     private static Task<TResp> Call<TReq, TResp>(RpcChannel channel, string method, TReq request)
         where TReq : IMessage<TReq>
-        where TResp : IMessage<TResp>, new() =>
-        channel.UnaryAsync<TReq, TResp>(method, request, new CallOptions(Timeout: TimeSpan.FromSeconds(30)));
+        where TResp : IMessage<TResp>, new() => MdsProcesses.Call<TReq, TResp>(channel, method, request);
 
-    private async Task<(Process Mds, RpcChannel Channel)> StartAsync()
-    {
-        var tokenFile = Path.Combine(dir, "token");
-        await File.WriteAllTextAsync(tokenFile, Token + "\n");
-        var readyFile = Path.Combine(dir, $"ready-{started.Count}");
-        var start = new ProcessStartInfo(DotnetHost()) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-        {
-            Path.Combine(AppContext.BaseDirectory, "mirrord.dll"), "mds", "--data", Path.Combine(dir, "mds"), "--token-file", tokenFile,
-            "--ready-file", readyFile, "--metrics-port", "0",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove(FaultPoints.EnvironmentVariable);
-        var process = Process.Start(start)!;
-        started.Add(process);
-        _ = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!File.Exists(readyFile) && !process.HasExited)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the mds ready file");
-            await Task.Delay(20);
-        }
-
-        Assert.False(process.HasExited, "mirrord mds exited before it was ready");
-        using var ready = JsonDocument.Parse(await File.ReadAllTextAsync(readyFile));
-        return (process, RpcChannel.ForAddress(ready.RootElement.GetProperty("address").GetString()!, Token));
-    }
-
-    private static string DotnetHost() =>
-        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
-        : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
-        : "dotnet";
+    private Task<(Process Mds, RpcChannel Channel)> StartAsync() => processes.StartAsync();
 }
