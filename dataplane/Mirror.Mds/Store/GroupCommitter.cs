@@ -6,9 +6,10 @@ using Mirror.Core.Faults;
 namespace Mirror.Mds.Store;
 
 /// <summary>
-/// Group commit (README.md): mutations enqueue their <see cref="StoreOp"/>s in model order; one writer thread
-/// applies every queued mutation in ONE SQLite transaction, fsyncs once, and only then completes the callers'
-/// tasks, so a reply always follows a durable commit. A failed commit leaves memory ahead of disk, so the
+/// Group commit (README.md): mutations enqueue their <see cref="StoreOp"/>s in model order; one committer at a
+/// time (the caller that found the committer idle, else the writer thread) applies every queued mutation in ONE
+/// SQLite transaction, fsyncs once, and only then completes the callers' tasks, so a reply always follows a
+/// durable commit. A failed commit leaves memory ahead of disk, so the
 /// committer turns permanently failed (every later mutation gets EIO) instead of serving a diverged model.
 /// </summary>
 public sealed class GroupCommitter : IDisposable
@@ -24,21 +25,26 @@ public sealed class GroupCommitter : IDisposable
     /// <summary>How long ops queued without a waiter (<see cref="EnqueueLazy"/>) may wait for a batch to ride in.</summary>
     private static readonly TimeSpan LazyDelay = TimeSpan.FromMilliseconds(500);
 
-    private readonly MdsDatabase database;
     private readonly ILogger logger;
     private readonly Queue<Pending> queue = new();
     private readonly Thread writer;
     private readonly Action<int, double>? onBatch;
+    private readonly Microsoft.Data.Sqlite.SqliteConnection connection;
+    private readonly StatementCache statements;
+    private readonly List<Pending> batch = [];
+    private readonly Dictionary<object, int> coalesce = [];
     private bool stopping;
+    private bool committing;
     private int waiting;
     private long oldestLazy;
     private Exception? failure;
 
     public GroupCommitter(MdsDatabase database, ILogger logger, Action<int, double>? onBatch = null)
     {
-        this.database = database;
         this.logger = logger;
         this.onBatch = onBatch;
+        connection = database.Open();
+        statements = new StatementCache(connection);
         writer = new Thread(Run) { IsBackground = true, Name = "mds-group-commit" };
         writer.Start();
     }
@@ -56,11 +62,15 @@ public sealed class GroupCommitter : IDisposable
         }
     }
 
-    /// <summary>Queues one mutation's ops; the task completes when they are durable. Call in model order (under the model lock).</summary>
-    internal Pending Enqueue(IReadOnlyList<StoreOp> ops)
+    /// <summary>
+    /// Queues one mutation's ops; its <see cref="Pending.Done"/> completes when they are durable. Call in model order
+    /// (under the model lock). When no batch is being committed the caller becomes the committer (<paramref name="lead"/>):
+    /// it must call <see cref="Lead"/> once it has left the model lock.
+    /// </summary>
+    internal Pending Enqueue(IReadOnlyList<StoreOp> ops, out bool lead)
     {
         var pending = new Pending(ops, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp());
-        Add(pending);
+        lead = Add(pending);
         return pending;
     }
 
@@ -71,7 +81,36 @@ public sealed class GroupCommitter : IDisposable
     /// </summary>
     internal void EnqueueLazy(IReadOnlyList<StoreOp> ops) => Add(new Pending(ops, null, Stopwatch.GetTimestamp()));
 
-    private void Add(Pending pending)
+    /// <summary>
+    /// Commits the queue as it is now on the calling thread (the caller was made committer by <see cref="Enqueue"/>),
+    /// so an idle MDS answers a lone mutation without two thread hand-offs (to the writer and back). Whatever
+    /// arrives meanwhile is left to the writer thread: the caller's reply does not wait for others' batches.
+    /// </summary>
+    internal void Lead()
+    {
+        lock (queue)
+        {
+            Take();
+        }
+
+        CommitBatch();
+        Release();
+    }
+
+    public void Dispose()
+    {
+        lock (queue)
+        {
+            stopping = true;
+            Monitor.PulseAll(queue);
+        }
+
+        writer.Join();
+        statements.Dispose();
+        connection.Dispose();
+    }
+
+    private bool Add(Pending pending)
     {
         lock (queue)
         {
@@ -91,141 +130,165 @@ public sealed class GroupCommitter : IDisposable
             }
 
             queue.Enqueue(pending);
-            if (pending.Done is not null)
+            if (pending.Done is null)
             {
-                waiting++;
-                Monitor.Pulse(queue);
+                if (queue.Count == 1 && !committing)
+                {
+                    Monitor.PulseAll(queue);
+                }
+
+                return false;
             }
-            else if (queue.Count == 1)
+
+            waiting++;
+            if (committing)
             {
-                Monitor.Pulse(queue);
+                return false; // the committer hands over to the writer thread when it is done
             }
+
+            committing = true;
+            return true;
         }
     }
 
-    public void Dispose()
+    /// <summary>Moves the queue (up to <see cref="MaxBatch"/>) into <see cref="batch"/>. Under the queue lock, as committer.</summary>
+    private void Take()
+    {
+        while (queue.Count > 0 && batch.Count < MaxBatch)
+        {
+            var next = queue.Dequeue();
+            batch.Add(next);
+            if (next.Done is not null)
+            {
+                waiting--;
+            }
+        }
+
+        if (queue.Count > 0)
+        {
+            oldestLazy = queue.Peek().EnqueuedAt;
+        }
+    }
+
+    /// <summary>Ends a turn as committer; the writer thread picks up what queued meanwhile.</summary>
+    private void Release()
     {
         lock (queue)
         {
-            stopping = true;
-            Monitor.Pulse(queue);
+            committing = false;
+            if (queue.Count > 0 || stopping)
+            {
+                Monitor.PulseAll(queue);
+            }
         }
-
-        writer.Join();
     }
 
+    /// <summary>The writer thread: commits what callers did not (arrivals during a commit, lazy ops, the rest at stop).</summary>
     private void Run()
     {
-        using var connection = database.Open();
-        using var statements = new StatementCache(connection);
-        var batch = new List<Pending>();
-        var coalesce = new Dictionary<object, int>();
         while (true)
         {
             lock (queue)
             {
-                while (!stopping && waiting == 0)
+                while (true)
                 {
-                    if (queue.Count == 0)
+                    if (!committing && queue.Count > 0)
                     {
-                        Monitor.Wait(queue);
+                        // Only lazy ops queued: give a waiting mutation the chance to carry them.
+                        var left = LazyDelay - Stopwatch.GetElapsedTime(oldestLazy);
+                        if (waiting > 0 || stopping || left <= TimeSpan.Zero)
+                        {
+                            break;
+                        }
+
+                        Monitor.Wait(queue, left);
                         continue;
                     }
 
-                    // Only lazy ops queued: give a waiting mutation the chance to carry them.
-                    var left = LazyDelay - Stopwatch.GetElapsedTime(oldestLazy);
-                    if (left <= TimeSpan.Zero)
+                    if (stopping && !committing && queue.Count == 0)
                     {
-                        break;
+                        return;
                     }
 
-                    Monitor.Wait(queue, left);
+                    Monitor.Wait(queue);
                 }
 
-                if (queue.Count == 0)
-                {
-                    return;
-                }
-
-                while (queue.Count > 0 && batch.Count < MaxBatch)
-                {
-                    var next = queue.Dequeue();
-                    batch.Add(next);
-                    if (next.Done is not null)
-                    {
-                        waiting--;
-                    }
-                }
-
-                if (queue.Count > 0)
-                {
-                    oldestLazy = queue.Peek().EnqueuedAt;
-                }
+                committing = true;
+                Take();
             }
 
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                var skip = Coalesce(batch, coalesce);
-                statements.Executed = 0;
-                using (var transaction = connection.BeginTransaction())
-                {
-                    statements.Transaction = transaction;
-                    var position = 0;
-                    foreach (var pending in batch)
-                    {
-                        if (pending.Done is not null)
-                        {
-                            StoreMetrics.Queue.Record((started - pending.EnqueuedAt) / (double)Stopwatch.Frequency);
-                        }
-
-                        foreach (var op in pending.Ops)
-                        {
-                            if (!skip.Contains(position++))
-                            {
-                                op.Apply(statements);
-                            }
-                        }
-                    }
-
-                    StoreMetrics.Write.Record(StoreMetrics.Seconds(started));
-                    StoreMetrics.Statements.Record(statements.Executed);
-                    FaultPoints.Hit(CommitFault);
-                    var committing = Stopwatch.GetTimestamp();
-                    transaction.Commit();
-                    StoreMetrics.Sync.Record(StoreMetrics.Seconds(committing));
-                }
-
-                onBatch?.Invoke(batch.Count, StoreMetrics.Seconds(started));
-                FaultPoints.Hit(AfterCommitFault);
-                var durableAt = Stopwatch.GetTimestamp();
-                foreach (var pending in batch)
-                {
-                    pending.DurableAt = durableAt;
-                    pending.Done?.TrySetResult();
-                }
-            }
-            catch (Exception e)
-            {
-                logger.CommitFailed(e, batch.Count);
-                var error = new MirrorException(Errno.EIO, $"metadata commit failed: {e.Message}", e);
-                lock (queue)
-                {
-                    failure = e;
-                    while (queue.Count > 0)
-                    {
-                        batch.Add(queue.Dequeue());
-                    }
-                }
-
-                foreach (var pending in batch)
-                {
-                    pending.Done?.TrySetException(error);
-                }
-            }
-
-            batch.Clear();
+            CommitBatch();
+            Release();
         }
+    }
+
+    /// <summary>Commits <see cref="batch"/> in one transaction and answers its callers; as committer, outside the queue lock.</summary>
+    private void CommitBatch()
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var skip = Coalesce(batch, coalesce);
+            statements.Executed = 0;
+            using (var transaction = connection.BeginTransaction())
+            {
+                statements.Transaction = transaction;
+                var position = 0;
+                foreach (var pending in batch)
+                {
+                    if (pending.Done is not null)
+                    {
+                        StoreMetrics.Queue.Record((started - pending.EnqueuedAt) / (double)Stopwatch.Frequency);
+                    }
+
+                    foreach (var op in pending.Ops)
+                    {
+                        if (!skip.Contains(position++))
+                        {
+                            op.Apply(statements);
+                        }
+                    }
+                }
+
+                StoreMetrics.Write.Record(StoreMetrics.Seconds(started));
+                StoreMetrics.Statements.Record(statements.Executed);
+                FaultPoints.Hit(CommitFault);
+                var committingAt = Stopwatch.GetTimestamp();
+                transaction.Commit();
+                StoreMetrics.Sync.Record(StoreMetrics.Seconds(committingAt));
+            }
+
+            onBatch?.Invoke(batch.Count, StoreMetrics.Seconds(started));
+            FaultPoints.Hit(AfterCommitFault);
+            var durableAt = Stopwatch.GetTimestamp();
+            foreach (var pending in batch)
+            {
+                pending.DurableAt = durableAt;
+                pending.Done?.TrySetResult();
+            }
+        }
+        catch (Exception e)
+        {
+            logger.CommitFailed(e, batch.Count);
+            var error = new MirrorException(Errno.EIO, $"metadata commit failed: {e.Message}", e);
+            lock (queue)
+            {
+                failure = e;
+                while (queue.Count > 0)
+                {
+                    batch.Add(queue.Dequeue());
+                }
+
+                waiting = 0;
+            }
+
+            foreach (var pending in batch)
+            {
+                pending.Done?.TrySetException(error);
+            }
+        }
+
+        batch.Clear();
     }
 
     /// <summary>

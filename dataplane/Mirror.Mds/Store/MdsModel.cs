@@ -101,6 +101,7 @@ public sealed class MdsModel : IDisposable
         GroupCommitter.Pending commit;
         T result;
         bool orphans;
+        bool lead;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         lock (Sync)
         {
@@ -114,10 +115,16 @@ public sealed class MdsModel : IDisposable
             }
 
             orphans = mutation.QueuedOrphans;
-            commit = committer.Enqueue(ops);
+            commit = committer.Enqueue(ops, out lead);
         }
 
         StoreMetrics.Apply.Record(StoreMetrics.Seconds(started));
+        if (lead)
+        {
+            // Outside the model lock: the commit's I/O never blocks readers or the next mutation's apply.
+            committer.Lead();
+        }
+
         await commit.Done!.Task.ConfigureAwait(false);
         StoreMetrics.Resume.Record(StoreMetrics.Seconds(commit.DurableAt));
         if (orphans)
