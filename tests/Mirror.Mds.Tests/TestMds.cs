@@ -121,6 +121,24 @@ public sealed class TestMds : IAsyncDisposable
     public async Task<List<ChangelogRecord>> ChangelogAsync(ulong after = 0) =>
         (await Service.ChangelogRead(new ChangelogReadRequest { AfterIndex = after, MaxRecords = 10000 })).Records.ToList();
 
+    /// <summary>
+    /// The last changelog record once it is of type <paramref name="type"/>: a change made in the background (a forced
+    /// close) is in memory before its group commit makes the record readable, so wait (with a deadline) instead of
+    /// reading once. Returns the last record as it is at the deadline otherwise, for the caller's assertion to show.
+    /// </summary>
+    public async Task<ChangelogRecord> LastChangelogAsync(ChangelogType type, int timeoutMs = 30_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        var last = (await ChangelogAsync()).Last();
+        while (last.Type != type && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+            last = (await ChangelogAsync()).Last();
+        }
+
+        return last;
+    }
+
     public static LayoutSpec Spec(params MirrorSpec[] mirrors)
     {
         var spec = new LayoutSpec();

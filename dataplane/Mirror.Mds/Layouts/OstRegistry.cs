@@ -12,25 +12,43 @@ public sealed class OstRegistry(MdsModel model, TimeSpan downAfter)
 {
     public TimeSpan DownAfter { get; } = downAfter;
 
-    public Task RegisterAsync(OstRecord incoming) => model.MutateAsync(m =>
+    public Task RegisterAsync(OstRecord incoming)
     {
         if (string.IsNullOrEmpty(incoming.Address))
         {
             throw new MirrorException(Errno.EINVAL, $"OST {incoming.Index} registered without an address");
         }
 
-        if (model.Osts.TryGetValue(incoming.Index, out var existing) && existing.Uuid != incoming.Uuid
-            && existing.Uuid.Length > 0 && incoming.Uuid.Length > 0)
+        // A heartbeat that only refreshes liveness and space needs no fsync of its own: it rides in the next batch
+        // (a crash loses at most the last refresh, and the OST's next heartbeat brings it back).
+        var heartbeat = false;
+        model.MutateLazily(m =>
         {
-            throw new MirrorException(Errno.EEXIST,
-                $"OST index {incoming.Index} is already registered by uuid {existing.Uuid}; uuid {incoming.Uuid} at {incoming.Address} claims it too");
-        }
+            if (model.Osts.TryGetValue(incoming.Index, out var existing) && SameIdentity(existing, incoming))
+            {
+                heartbeat = true;
+                m.SaveOst(incoming with { LastSeenNs = m.NowNs }, durable: true);
+            }
+        });
+        return heartbeat ? Task.CompletedTask : model.MutateAsync(m =>
+        {
+            if (model.Osts.TryGetValue(incoming.Index, out var existing) && existing.Uuid != incoming.Uuid
+                && existing.Uuid.Length > 0 && incoming.Uuid.Length > 0)
+            {
+                throw new MirrorException(Errno.EEXIST,
+                    $"OST index {incoming.Index} is already registered by uuid {existing.Uuid}; uuid {incoming.Uuid} at {incoming.Address} claims it too");
+            }
 
-        m.SaveOst(incoming with { LastSeenNs = m.NowNs }, durable: true);
-        return true;
-    });
+            m.SaveOst(incoming with { LastSeenNs = m.NowNs }, durable: true);
+            return true;
+        });
+    }
 
     public bool IsUp(OstRecord ost) => model.NowNs() - ost.LastSeenNs <= DownAfter.Ticks * 100;
+
+    private static bool SameIdentity(OstRecord a, OstRecord b) =>
+        a.Address == b.Address && a.Pool == b.Pool && a.FailureDomain == b.FailureDomain && a.Uuid == b.Uuid
+        && a.Labels.SequenceEqual(b.Labels);
 
     /// <summary>Registered OSTs in index order with their up state. Call under the model lock.</summary>
     public List<(OstRecord Ost, bool Up)> List() =>

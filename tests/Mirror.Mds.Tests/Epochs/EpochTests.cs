@@ -70,7 +70,7 @@ public sealed class EpochTests
         Assert.Equal(MirrorFlags.Immediate, layout.Mirror(3)!.Flags);
         Assert.Equal(FlrState.WritePending, layout.State);
         Assert.Equal((ushort)3, FlrTransitionsPrimary(layout));
-        var stale = (await mds.ChangelogAsync()).Last();
+        var stale = await mds.LastChangelogAsync(ChangelogType.ClMirrorStale);
         Assert.Equal(ChangelogType.ClMirrorStale, stale.Type);
         Assert.Equal([1u, 2u], stale.MirrorIds);
     }
