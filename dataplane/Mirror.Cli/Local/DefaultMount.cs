@@ -56,9 +56,16 @@ internal static partial class DefaultMount
         cluster.Mountpoints.Add(mountpoint);
     }
 
-    /// <summary>`mirrord mount --volume default --mdt MDS --token-file F --ready-file R MOUNTPOINT`.</summary>
-    public static List<string> Arguments(ClusterState cluster, ClusterProcess process, string readyFile) =>
-        [Role, "--volume", VolumeName, "--mdt", cluster.Mds.Address, "--token-file", cluster.TokenFile, "--ready-file", readyFile, process.Data];
+    /// <summary>
+    /// `mirrord mount --volume default --mdt MDS --token-file F --metrics 127.0.0.1:PORT --ready-file R MOUNTPOINT`;
+    /// PORT is the recorded one on a restart (like the other processes' metrics ports), else 0 (ephemeral).
+    /// </summary>
+    public static List<string> Arguments(ClusterState cluster, ClusterProcess process, string readyFile)
+    {
+        var metricsPort = Uri.TryCreate(process.Metrics, UriKind.Absolute, out var metrics) ? metrics.Port : 0;
+        return [Role, "--volume", VolumeName, "--mdt", cluster.Mds.Address, "--token-file", cluster.TokenFile,
+            "--metrics", $"127.0.0.1:{metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}", "--ready-file", readyFile, process.Data];
+    }
 
     /// <summary>
     /// Creates the volume unless it exists. Capacity: <paramref name="capacity"/>, else the free space of

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Mirror.Daemon.Hosting;
 using Mirror.Daemon.Options;
 using Mirror.Fuse.Bridge;
 using Mirror.Fuse.Mount;
@@ -22,8 +24,10 @@ internal sealed class MountRole : IDaemonRole
         new("--token-file", "FILE", "file holding the cluster token every call must carry", Required: true),
         new("--read-only", "", "mount read-only (every modification fails with EROFS)", Flag: true),
         new("--threads", "N", "threads reading /dev/fuse (default 4; requests run concurrently beyond that)"),
-        new("--attr-timeout-ms", "MS", "how long the kernel may cache attributes (default 0: close-to-open across mounts)"),
-        new("--entry-timeout-ms", "MS", "how long the kernel may cache names (default 0)"),
+        new("--attr-timeout", "SEC", "how long the kernel may cache attributes (default 1; 0 asks the MDS at every stat)"),
+        new("--entry-timeout", "SEC", "how long the kernel may cache names (default 1; 0 revalidates every path component)"),
+        new("--negative-timeout", "SEC", "how long the kernel may cache \"no such name\" (default 0: a file made in another mount is seen at once)"),
+        new("--metrics", "HOST:PORT", "serve /metrics and /healthz here (default 127.0.0.1:0, an ephemeral port; logged and in the ready file)"),
     ];
 
     public string? Notes =>
@@ -32,7 +36,14 @@ internal sealed class MountRole : IDaemonRole
         "/proc/self/mountinfo is mirror@HOST:PORT:/PATH (the MDS address, then the mounted directory,\n" +
         "/volumes/NAME for a volume). The ready file's address is the mountpoint. SIGTERM unmounts\n" +
         "(lazily if busy) and exits 0; if the kernel drops the session (ENODEV) it logs \"session lost\"\n" +
-        "and exits 1.\n";
+        "and exits 1.\n" +
+        "\n" +
+        "Caching: the kernel keeps names and attributes for --entry-timeout/--attr-timeout seconds. Within\n" +
+        "that time a stat here may show the size or times a file had before another mount changed it, and a\n" +
+        "name removed or replaced elsewhere may still resolve here; open(2) always asks the MDS and drops\n" +
+        "stale attributes and pages (close-to-open: a file written and closed in one mount is read whole by\n" +
+        "the next open in another). 0 gives exact stat across mounts at the price of one MDS call per path\n" +
+        "component and stat; larger values save more calls and widen the window.\n";
 
     public PreparedRole Prepare(ParsedOptions options)
     {
@@ -62,28 +73,71 @@ internal sealed class MountRole : IDaemonRole
         var mds = options.HostPort("--mdt") ?? options.HostPort("--mds") ?? throw new UsageException("--mdt HOST:PORT is required");
         var token = options.ReadTokenFile("--token-file");
         var threads = options.Int("--threads", 1, 64) ?? 4;
-        var attrMs = options.Int("--attr-timeout-ms", 0, 3_600_000) ?? 0;
-        var entryMs = options.Int("--entry-timeout-ms", 0, 3_600_000) ?? 0;
+        var attrTimeout = Seconds(options, "--attr-timeout") ?? MountSettings.DefaultTimeout;
+        var entryTimeout = Seconds(options, "--entry-timeout") ?? MountSettings.DefaultTimeout;
+        var negativeTimeout = Seconds(options, "--negative-timeout") ?? TimeSpan.Zero;
+        var metrics = options.HostPort("--metrics") ?? ("127.0.0.1", 0);
         var readOnly = options.Flag("--read-only");
         return new PreparedRole(0, async (loggers, cancellationToken) =>
         {
-            var mount = await MirrorMount.StartAsync(new MirrorMountOptions
+            // Listening first: the instruments count from the start, and a taken port fails before mount(2).
+            var listener = await MetricsListener.StartAsync(metrics.Host, metrics.Port, loggers, health: null, cancellationToken).ConfigureAwait(false);
+            MirrorMount mount;
+            try
             {
-                MdsAddress = $"{mds.Host}:{mds.Port}",
-                Token = token,
-                Path = path ?? "/",
-                Volume = volume,
-                Mountpoint = mountpoint,
-                Readers = threads,
-                Settings = new MountSettings
+                mount = await MirrorMount.StartAsync(new MirrorMountOptions
                 {
-                    ReadOnly = readOnly,
-                    AttrTimeout = TimeSpan.FromMilliseconds(attrMs),
-                    EntryTimeout = TimeSpan.FromMilliseconds(entryMs),
-                },
-                LoggerFactory = loggers,
-            }, cancellationToken).ConfigureAwait(false);
-            return new RunningRole(mountpoint, null, mount.StopAsync, mount.Ended);
+                    MdsAddress = $"{mds.Host}:{mds.Port}",
+                    Token = token,
+                    Path = path ?? "/",
+                    Volume = volume,
+                    Mountpoint = mountpoint,
+                    Readers = threads,
+                    Settings = new MountSettings
+                    {
+                        ReadOnly = readOnly,
+                        AttrTimeout = attrTimeout,
+                        EntryTimeout = entryTimeout,
+                        NegativeTimeout = negativeTimeout,
+                    },
+                    LoggerFactory = loggers,
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await listener.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            async Task StopAsync()
+            {
+                try
+                {
+                    await mount.StopAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    await listener.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            return new RunningRole(mountpoint, listener.Uri, StopAsync, mount.Ended);
         });
+    }
+
+    /// <summary>A cache timeout in seconds (fractions allowed), 0 to 3600.</summary>
+    internal static TimeSpan? Seconds(ParsedOptions options, string name)
+    {
+        if (options.String(name) is not { } text)
+        {
+            return null;
+        }
+
+        if (!double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) || seconds > 3600)
+        {
+            throw new UsageException($"{name} '{text}' is not a number of seconds from 0 to 3600");
+        }
+
+        return TimeSpan.FromSeconds(seconds);
     }
 }

@@ -17,6 +17,19 @@ internal sealed class Node(ulong nodeId, Fid fid)
     /// <summary>Lookups the kernel holds; guarded by the table's lock.</summary>
     public ulong Lookups { get; set; }
 
+    /// <summary>
+    /// The attributes this mount last sent the kernel for the node (entry, attr and readdirplus replies), with
+    /// the size as sent; null before the first. OPEN compares the MDS's fresh attributes with it to decide
+    /// whether the kernel's cached attributes are stale (close-to-open with attribute caching on).
+    /// </summary>
+    public KernelAttr? Given
+    {
+        get => Volatile.Read(ref given);
+        set => Volatile.Write(ref given, value);
+    }
+
+    private KernelAttr? given;
+
     /// <summary>Handles of this mount open on the file: their writes extend the size before the MDS hears of it (lazy size).</summary>
     public void AddOpen(MirrorFile file)
     {
@@ -61,6 +74,15 @@ internal sealed class Node(ulong nodeId, Fid fid)
         }
     }
 
+    /// <summary>The most recently opened handle of this mount on the file, or null.</summary>
+    public MirrorFile? LatestOpen()
+    {
+        lock (open)
+        {
+            return open.Count > 0 ? open[^1] : null;
+        }
+    }
+
     public bool IsOpen
     {
         get { lock (open) { return open.Count > 0; } }
@@ -84,6 +106,15 @@ internal sealed class Node(ulong nodeId, Fid fid)
     }
 
     public override string ToString() => $"node {NodeId} ({Fid})";
+}
+
+/// <summary>Attributes as the kernel got them: the MDS's, and the size this mount reported (<see cref="Node.SizeSeen"/>).</summary>
+internal sealed record KernelAttr(FileAttr Attr, ulong Size)
+{
+    /// <summary>True when <paramref name="fresh"/> (size as this mount would report it) differs in what a reader sees: size, times, data version.</summary>
+    public bool DiffersFrom(FileAttr fresh, ulong freshSize) =>
+        Size != freshSize || Attr.Mtime != fresh.Mtime || Attr.Ctime != fresh.Ctime || Attr.DataVersion != fresh.DataVersion
+        || Attr.Mode != fresh.Mode || Attr.Uid != fresh.Uid || Attr.Gid != fresh.Gid || Attr.Nlink != fresh.Nlink;
 }
 
 /// <summary>

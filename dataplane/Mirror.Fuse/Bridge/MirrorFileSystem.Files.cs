@@ -1,4 +1,5 @@
 using Mirror.Client.Files;
+using Mirror.Client.Metadata;
 using Mirror.Core;
 using Mirror.Core.Errors;
 using Mirror.Fuse.Kernel;
@@ -20,6 +21,9 @@ internal sealed partial class MirrorFileSystem
     private const uint FallocKeepSize = 1;
     private const uint FallocPunchHole = 2;
 
+    /// <summary>File handles open in this mount; unlink looks for one to hide only when there are some.</summary>
+    private int openFiles;
+
     private static bool WantsWrite(uint flags) => (flags & OAccMode) is OWronly or ORdwr;
 
     private async Task OpenAsync(FuseRequest r, FuseChannel c)
@@ -32,8 +36,49 @@ internal sealed partial class MirrorFileSystem
             RequireWritable(r);
         }
 
-        var file = await client.OpenAsync(node.Fid, Describe(node)).ConfigureAwait(false);
+        var file = await OpenFreshAsync(node).ConfigureAwait(false);
+        InvalidateIfChanged(c, node, file.Attr);
         ReplyOpen(r, c, node, file, writable);
+    }
+
+    /// <summary>
+    /// GetLayout: the layout and fresh attributes (close-to-open). A FID the MDS no longer has answers ESTALE,
+    /// not ENOENT: the kernel's cached name was removed or replaced in another mount, and ESTALE makes the
+    /// VFS walk the path again with LOOKUP_REVAL (a fresh LOOKUP) and retry the open once.
+    /// </summary>
+    private async Task<MirrorFile> OpenFreshAsync(Node node)
+    {
+        try
+        {
+            return await client.OpenAsync(node.Fid, Describe(node)).ConfigureAwait(false);
+        }
+        catch (MirrorException e) when (e.Errno == Errno.ENOENT)
+        {
+            throw new MirrorException(Errno.ESTALE, $"{Describe(node)} no longer exists: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Close-to-open with cached attributes: when the MDS's attributes differ from those the kernel holds for
+    /// the node (another mount wrote and closed the file), FUSE_NOTIFY_INVAL_INODE drops the kernel's attributes
+    /// and pages before OPEN is answered, so the reads after it see the new size and bytes (fuse.h 7.12
+    /// notifications; libfuse fuse_lowlevel_notify_inval_inode). Unchanged attributes cost nothing.
+    /// </summary>
+    private void InvalidateIfChanged(FuseChannel c, Node node, FileAttr fresh)
+    {
+        var freshSize = node.SizeSeen(fresh.Size);
+        if (node.Given is { } given && !given.DiffersFrom(fresh, freshSize))
+        {
+            return;
+        }
+
+        var errno = c.NotifyInvalInode(node.NodeId, 0, 0);
+        node.Given = new KernelAttr(fresh, freshSize);
+        FuseMetrics.InodeInvalidated();
+        if (errno != 0 && errno != (int)Errno.ENOENT)
+        {
+            LogInvalidateFailed(logger, node.Fid, errno);
+        }
     }
 
     private async Task CreateAsync(FuseRequest r, FuseChannel c)
@@ -63,6 +108,7 @@ internal sealed partial class MirrorFileSystem
 
     private ulong Track(Node node, MirrorFile file, bool writable)
     {
+        Interlocked.Increment(ref openFiles);
         node.AddOpen(file);
         return handles.Add(new FileHandle(node, file, writable));
     }
@@ -143,6 +189,7 @@ internal sealed partial class MirrorFileSystem
         }
         finally
         {
+            Interlocked.Decrement(ref openFiles);
             if (handle.Node.RemoveOpen(handle.File) is { } hidden)
             {
                 await UnlinkHiddenAsync(hidden.Parent, hidden.Name).ConfigureAwait(false);

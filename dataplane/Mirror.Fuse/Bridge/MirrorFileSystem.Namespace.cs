@@ -13,18 +13,43 @@ internal sealed partial class MirrorFileSystem
     private const uint RenameNoReplace = 1;
     private const uint RenameExchange = 2;
 
+    /// <summary>The xattr namespaces the MDS stores (Mirror.Mds Namespace/Xattrs.cs).</summary>
+    private static readonly string[] XattrNamespaces = ["user.", "trusted."];
+
     private async Task LookupAsync(FuseRequest r, FuseChannel c)
     {
         var parent = Inodes.Get(r.NodeId);
         var name = CheckName(r.ReadName());
-        var attr = await Mds.LookupAsync(parent.Fid, name).ConfigureAwait(false);
+        FileAttr attr;
+        try
+        {
+            attr = await Mds.LookupAsync(parent.Fid, name).ConfigureAwait(false);
+        }
+        catch (MirrorException e) when (e.Errno == Errno.ENOENT && settings.NegativeTimeout > TimeSpan.Zero)
+        {
+            // fuse.h: an entry with node id 0 is a negative entry the kernel caches for entry_valid.
+            var (sec, ns) = Timeout(settings.NegativeTimeout);
+            c.Reply(r.Unique, new FuseEntryOut { NodeId = 0, EntryValid = sec, EntryValidNsec = ns });
+            return;
+        }
+
         ReplyEntry(r, c, attr);
     }
 
+    /// <summary>stat(2) once the attribute timeout has passed; ESTALE for a FID that is gone (see <see cref="OpenFreshAsync"/>).</summary>
     private async Task GetattrAsync(FuseRequest r, FuseChannel c)
     {
         var node = Inodes.Get(r.NodeId);
-        var attr = await Mds.GetAttrAsync(node.Fid).ConfigureAwait(false);
+        FileAttr attr;
+        try
+        {
+            attr = await Mds.GetAttrAsync(node.Fid).ConfigureAwait(false);
+        }
+        catch (MirrorException e) when (e.Errno == Errno.ENOENT && node.NodeId != InodeTable.RootId)
+        {
+            throw new MirrorException(Errno.ESTALE, $"{Describe(node)} no longer exists: {e.Message}", e);
+        }
+
         c.Reply(r.Unique, AttrOut(node, attr));
     }
 
@@ -83,6 +108,13 @@ internal sealed partial class MirrorFileSystem
             request.Valid = valid;
             attr = await Mds.SetAttrAsync(request).ConfigureAwait(false);
         }
+        else if ((s.Valid & FuseFlags.FattrSize) != 0 && node.Given is { } given)
+        {
+            // A truncate alone: the MDS just set size and mtime (MirrorFile.TruncateAsync); nothing else moved,
+            // so the reply is the attributes the kernel holds with those two, without asking again.
+            var at = DateTimeOffset.UtcNow;
+            attr = given.Attr with { Size = s.Size, Mtime = at, Ctime = at };
+        }
         else
         {
             attr = await Mds.GetAttrAsync(node.Fid).ConfigureAwait(false);
@@ -104,6 +136,22 @@ internal sealed partial class MirrorFileSystem
             await open.File.TruncateAsync(s.Size).ConfigureAwait(false);
             client.ForgetGrant(node.Fid);
             return;
+        }
+
+        // open(O_TRUNC) sends its SETATTR without the fh (no FUSE_ATOMIC_O_TRUNC: fuse_do_setattr drops the file
+        // for ATTR_OPEN), right after the OPEN that made a handle here: truncate through it, not a second open.
+        if (node.LatestOpen() is { } latest)
+        {
+            try
+            {
+                await latest.TruncateAsync(s.Size).ConfigureAwait(false);
+                client.ForgetGrant(node.Fid);
+                return;
+            }
+            catch (MirrorException e) when (e.Errno == Errno.EBADF)
+            {
+                // closed meanwhile: a short-lived handle below
+            }
         }
 
         var file = await client.OpenAsync(node.Fid, Describe(node)).ConfigureAwait(false);
@@ -218,6 +266,13 @@ internal sealed partial class MirrorFileSystem
     /// </summary>
     private async Task UnlinkAsync(Node parent, string name)
     {
+        if (Volatile.Read(ref openFiles) == 0)
+        {
+            // Nothing is open in this mount, so nothing needs hiding: skip the LOOKUP that would tell.
+            await Mds.UnlinkAsync(parent.Fid, name).ConfigureAwait(false);
+            return;
+        }
+
         var attr = await Mds.LookupAsync(parent.Fid, name).ConfigureAwait(false);
         if (attr.Kind == FileKind.Directory || attr.Nlink > 1 || Inodes.Find(attr.Fid) is not { IsOpen: true } node)
         {
@@ -302,6 +357,13 @@ internal sealed partial class MirrorFileSystem
         var node = Inodes.Get(r.NodeId);
         var get = r.Read<FuseGetxattrIn>();
         var name = r.ReadName();
+        if (!XattrNamespaces.Any(p => name.StartsWith(p, StringComparison.Ordinal)))
+        {
+            // The MDS keeps only these namespaces and answers ENOTSUP for others; the kernel asks for
+            // security.capability before every write and truncate (file_remove_privs), so answer without the RPC.
+            throw new MirrorException(Errno.ENOTSUP, $"extended attribute '{name}': only the user. and trusted. namespaces are supported");
+        }
+
         var value = await Mds.GetXattrAsync(node.Fid, name).ConfigureAwait(false);
         ReplySized(r, c, get.Size, value);
     }

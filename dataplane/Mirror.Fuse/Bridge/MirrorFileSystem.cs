@@ -38,6 +38,8 @@ internal sealed partial class MirrorFileSystem : IFuseOperations
 
     public async Task HandleAsync(FuseRequest request, FuseChannel channel)
     {
+        var started = FuseMetrics.Start();
+        Errno? error = null;
         try
         {
             await DispatchAsync(request, channel).ConfigureAwait(false);
@@ -49,12 +51,18 @@ internal sealed partial class MirrorFileSystem : IFuseOperations
                 LogOpFailed(logger, request.Opcode.ToString(), request.NodeId, e.Errno.ToString(), e.Message);
             }
 
+            error = e.Errno;
             channel.ReplyError(request.Unique, (int)e.Errno);
         }
         catch (Exception e)
         {
             LogOpCrashed(logger, e, request.Opcode.ToString(), request.NodeId);
+            error = Errno.EIO;
             channel.ReplyError(request.Unique, (int)Errno.EIO);
+        }
+        finally
+        {
+            FuseMetrics.Served(request.Opcode, started, error);
         }
     }
 
@@ -149,9 +157,15 @@ internal sealed partial class MirrorFileSystem : IFuseOperations
         _ => 0x8000, // S_IFREG
     };
 
+    /// <summary>The fuse_attr of <paramref name="a"/>; with a node, also remembered as what the kernel now caches.</summary>
     private FuseAttr ToFuse(FileAttr a, Node? node)
     {
         var size = node is null || a.Kind != FileKind.Regular ? a.Size : node.SizeSeen(a.Size);
+        if (node is not null)
+        {
+            node.Given = new KernelAttr(a, size);
+        }
+
         var (atime, atimeNs) = Split(a.Atime);
         var (mtime, mtimeNs) = Split(a.Mtime);
         var (ctime, ctimeNs) = Split(a.Ctime);
@@ -222,6 +236,9 @@ internal sealed partial class MirrorFileSystem : IFuseOperations
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "{Op} on node {NodeId} failed unexpectedly (EIO)")]
     private static partial void LogOpCrashed(ILogger logger, Exception exception, string op, ulong nodeId);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "invalidating the kernel's cache of {Fid} failed: errno {Errno}")]
+    private static partial void LogInvalidateFailed(ILogger logger, Fid fid, int errno);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "closing {Fid} at release failed: {Error}")]
     private static partial void LogCloseFailed(ILogger logger, Fid fid, string error);

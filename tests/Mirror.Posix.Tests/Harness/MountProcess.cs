@@ -72,6 +72,32 @@ public sealed class MountProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The /metrics address the mount wrote into its ready file (http://HOST:PORT/).</summary>
+    public Uri MetricsUri()
+    {
+        using var ready = System.Text.Json.JsonDocument.Parse(File.ReadAllText(readyFile));
+        var metrics = ready.RootElement.GetProperty("metrics").GetString();
+        return new Uri(metrics ?? throw new InvalidOperationException($"the ready file of {Mountpoint} names no metrics address"));
+    }
+
+    /// <summary>The mount's /metrics text.</summary>
+    public async Task<string> MetricsAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        return await http.GetStringAsync(new Uri(MetricsUri(), "metrics"));
+    }
+
+    /// <summary>The value of one sample line of /metrics (name with its labels as exported), 0 when absent.</summary>
+    public async Task<double> MetricAsync(string series)
+    {
+        var prefix = series + " ";
+        var line = (await MetricsAsync()).Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>FUSE requests of opcode <paramref name="op"/> (lower case: getattr, lookup) this mount has served.</summary>
+    public Task<double> FuseOpsAsync(string op) => MetricAsync($"mirror_fuse_request_seconds_count{{op=\"{op}\"}}");
+
     /// <summary>This mount's line of /proc/self/mountinfo, or null when nothing is mounted on <see cref="Mountpoint"/>.</summary>
     public string? MountinfoLine() => MountinfoLine(Mountpoint);
 

@@ -44,12 +44,19 @@ public sealed class DefaultMountTests
 
             var status = await Ctl("local", "status", "--dir", dir, "--json");
             Assert.True(status.Exit == 0, status.ToString());
+            string recordedMetrics;
             using (var doc = JsonDocument.Parse(status.Stdout))
             {
                 Assert.Equal([mountpoint], doc.RootElement.GetProperty("mountpoints").EnumerateArray().Select(m => m.GetString()));
                 var mount = doc.RootElement.GetProperty("processes").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "mount-default");
                 Assert.True(mount.GetProperty("running").GetBoolean());
                 Assert.Equal("mount", mount.GetProperty("role").GetString());
+
+                // The mount's /metrics is recorded like every other process's, and serves the FUSE instruments.
+                recordedMetrics = mount.GetProperty("metrics").GetString()!;
+                var metrics = new Uri(recordedMetrics);
+                using var http = new HttpClient();
+                Assert.Contains("mirror_fuse_request_seconds_count{op=\"create\"}", await http.GetStringAsync(new Uri(metrics, "metrics")), StringComparison.Ordinal);
             }
 
             var text = await Ctl("local", "status", "--dir", dir);
@@ -64,6 +71,11 @@ public sealed class DefaultMountTests
             Assert.True(again.Exit == 0, again.ToString());
             Assert.NotNull(MountProcess.MountinfoLine(mountpoint));
             Assert.Equal(data, await File.ReadAllBytesAsync(file));
+            using (var doc = JsonDocument.Parse((await Ctl("local", "status", "--dir", dir, "--json")).Stdout))
+            {
+                var mount = doc.RootElement.GetProperty("processes").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "mount-default");
+                Assert.Equal(recordedMetrics, mount.GetProperty("metrics").GetString()); // restarted on its recorded port
+            }
 
             var down = await Ctl("local", "down", "--dir", dir, "--purge");
             Assert.True(down.Exit == 0, down.ToString());
