@@ -55,55 +55,86 @@ internal static unsafe partial class DirectIo
     }
 
     /// <summary>
-    /// Writes <paramref name="data"/> at <paramref name="offset"/> through <paramref name="direct"/>, staged
-    /// through pooled aligned buffers. False when the device refuses the alignment (EINVAL) before anything
-    /// was written through it: the caller then writes buffered.
+    /// Writes <paramref name="data"/> at <paramref name="offset"/> through <paramref name="direct"/>: as it lies
+    /// when it starts on an aligned address (the bulk channel places payloads so), else staged through pooled
+    /// aligned buffers. <see cref="DirectWrite.Refused"/> when the device refuses the alignment (EINVAL)
+    /// before anything was written through it: the caller then writes buffered.
     /// </summary>
-    public static bool TryWrite(SafeFileHandle direct, ReadOnlySpan<byte> data, long offset, string what)
+    public static DirectWrite TryWrite(SafeFileHandle direct, ReadOnlySpan<byte> data, long offset, string what)
     {
-        var buffer = Rent();
         var added = false;
         direct.DangerousAddRef(ref added);
         try
         {
             var fd = (int)direct.DangerousGetHandle();
-            for (var done = 0; done < data.Length;)
+            fixed (byte* source = data)
             {
-                var chunk = Math.Min(ChunkBytes, data.Length - done);
-                data.Slice(done, chunk).CopyTo(new Span<byte>((void*)buffer, chunk));
-                for (var written = 0; written < chunk;)
+                if ((nuint)source % Alignment == 0)
                 {
-                    var n = pwrite(fd, (byte*)buffer + written, (nuint)(chunk - written), offset + done + written);
-                    if (n >= 0)
-                    {
-                        written += (int)n;
-                        continue;
-                    }
-
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno == EINTR)
-                    {
-                        continue;
-                    }
-
-                    if (errno == EINVAL && done == 0 && written == 0)
-                    {
-                        return false;
-                    }
-
-                    throw LinuxSyscalls.Fail(errno, $"pwrite(O_DIRECT) of {chunk - written} bytes at {offset + done + written}", what);
+                    return TryWriteAll(fd, source, data.Length, offset, what) ? DirectWrite.AsItLies : DirectWrite.Refused;
                 }
-
-                done += chunk;
             }
 
-            return true;
+            var buffer = Rent();
+            try
+            {
+                for (var done = 0; done < data.Length;)
+                {
+                    var chunk = Math.Min(ChunkBytes, data.Length - done);
+                    data.Slice(done, chunk).CopyTo(new Span<byte>((void*)buffer, chunk));
+                    if (!TryWriteAll(fd, (byte*)buffer, chunk, offset + done, what))
+                    {
+                        if (done == 0)
+                        {
+                            return DirectWrite.Refused;
+                        }
+
+                        throw LinuxSyscalls.Fail(EINVAL, $"pwrite(O_DIRECT) of {chunk} bytes at {offset + done}", what);
+                    }
+
+                    done += chunk;
+                }
+
+                return DirectWrite.Staged;
+            }
+            finally
+            {
+                Return(buffer);
+            }
         }
         finally
         {
             direct.DangerousRelease();
-            Return(buffer);
         }
+    }
+
+    /// <summary>pwrite until all is written; false on EINVAL before the first byte (alignment refused).</summary>
+    private static bool TryWriteAll(int fd, byte* source, int length, long offset, string what)
+    {
+        for (var written = 0; written < length;)
+        {
+            var n = pwrite(fd, source + written, (nuint)(length - written), offset + written);
+            if (n >= 0)
+            {
+                written += (int)n;
+                continue;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR)
+            {
+                continue;
+            }
+
+            if (errno == EINVAL && written == 0)
+            {
+                return false;
+            }
+
+            throw LinuxSyscalls.Fail(errno, $"pwrite(O_DIRECT) of {length - written} bytes at {offset + written}", what);
+        }
+
+        return true;
     }
 
     private static nint Rent() =>
@@ -126,4 +157,17 @@ internal static unsafe partial class DirectIo
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint pwrite(int fd, byte* buffer, nuint count, long offset);
+}
+
+/// <summary>How <see cref="DirectIo.TryWrite"/> went.</summary>
+internal enum DirectWrite
+{
+    /// <summary>O_DIRECT was refused (EINVAL) before anything was written: write buffered instead.</summary>
+    Refused,
+
+    /// <summary>Written from the caller's buffer, which was aligned.</summary>
+    AsItLies,
+
+    /// <summary>Written through aligned staging buffers (one extra copy).</summary>
+    Staged,
 }

@@ -43,14 +43,19 @@ public sealed partial class ObjectStore
             return false;
         }
 
-        if (DirectIo.TryWrite(direct, data, (long)offset, $"object {obj.Key}"))
+        switch (DirectIo.TryWrite(direct, data, (long)offset, $"object {obj.Key}"))
         {
-            Interlocked.Add(ref directBytesWritten, data.Length);
-            return true;
+            case DirectWrite.AsItLies:
+                Interlocked.Add(ref directBytesWritten, data.Length);
+                return true;
+            case DirectWrite.Staged:
+                Interlocked.Add(ref directBytesWritten, data.Length);
+                Interlocked.Add(ref stagedDirectBytes, data.Length);
+                return true;
+            default:
+                obj.RefuseDirect();
+                return false;
         }
-
-        obj.RefuseDirect();
-        return false;
     }
 
     /// <summary>Reads up to <paramref name="length"/> bytes; short only at the object's end, holes read as zeros.</summary>

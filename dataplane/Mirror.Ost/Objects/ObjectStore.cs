@@ -30,6 +30,7 @@ public sealed partial class ObjectStore : IDisposable
     private readonly bool directIo;
     private long objectCount;
     private long directBytesWritten;
+    private long stagedDirectBytes;
 
     /// <param name="directIo">Large aligned writes bypass the page cache (<see cref="DirectIo"/>); false keeps every write buffered.</param>
     public ObjectStore(string dataDir, CommitJournal journal, ILogger logger, int maxOpenObjects = 1024, bool directIo = true)
@@ -59,6 +60,9 @@ public sealed partial class ObjectStore : IDisposable
 
     /// <summary>Bytes written past the page cache (<see cref="DirectIo"/>) since the store opened.</summary>
     public long DirectBytesWritten => Interlocked.Read(ref directBytesWritten);
+
+    /// <summary>Of <see cref="DirectBytesWritten"/>, those copied to an aligned buffer first (their payload was not aligned).</summary>
+    public long StagedDirectBytes => Interlocked.Read(ref stagedDirectBytes);
 
     public StoreStatfs Statfs()
     {

@@ -39,6 +39,31 @@ public sealed class DirectIoTests : IDisposable
         Assert.Equal((ulong)(5 * MiB), read.ObjectSize);
     }
 
+    [Fact]
+    public unsafe void Aligned_payload_is_written_as_it_lies_and_unaligned_one_through_a_staging_buffer()
+    {
+        var data = Pattern(2 * MiB, 8);
+        var aligned = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)data.Length + 4096, 4096);
+        try
+        {
+            data.CopyTo(new Span<byte>(aligned, data.Length));
+            store.Write(Key(FileA), 0, new ReadOnlySpan<byte>(aligned, data.Length), 0);
+            Assert.Equal(0, store.StagedDirectBytes);
+
+            data.CopyTo(new Span<byte>(aligned + 1, data.Length));
+            store.Write(Key(FileB), 0, new ReadOnlySpan<byte>(aligned + 1, data.Length), 0);
+            Assert.Equal(data.Length, store.StagedDirectBytes);
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.AlignedFree(aligned);
+        }
+
+        Assert.Equal(2L * data.Length, store.DirectBytesWritten);
+        Assert.Equal(data, store.Read(Key(FileA), 0, (uint)data.Length, 0).Data);
+        Assert.Equal(data, store.Read(Key(FileB), 0, (uint)data.Length, 0).Data);
+    }
+
     [Theory]
     [InlineData(4096, 4096)] // aligned but small
     [InlineData(1000, MiB)] // large but the offset is unaligned
