@@ -20,16 +20,42 @@ public sealed partial class ObjectStore
         CheckRange("write", key, offset, (ulong)data.Length);
         using var lease = Open(key, create: true);
         using var modifying = lease.Object.BeginModify(layoutGeneration); // held until recorded: Fence waits for it (IWM §2.2.6)
-        try
+        if (!(directIo && DirectIo.Eligible(offset, data.Length) && TryWriteDirect(lease.Object, data, offset)))
         {
-            RandomAccess.Write(lease.Object.Handle, data, (long)offset);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw IoErrors.Map(e, $"write at {offset}", key);
+            try
+            {
+                RandomAccess.Write(lease.Object.Handle, data, (long)offset);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw IoErrors.Map(e, $"write at {offset}", key);
+            }
         }
 
         return journal.Record(lease.Object);
+    }
+
+    /// <summary>A bulk write past the page cache (<see cref="DirectIo"/>); false when it must go buffered.</summary>
+    private bool TryWriteDirect(OpenObject obj, ReadOnlySpan<byte> data, ulong offset)
+    {
+        if (obj.DirectHandle() is not { } direct)
+        {
+            return false;
+        }
+
+        switch (DirectIo.TryWrite(direct, data, (long)offset, $"object {obj.Key}"))
+        {
+            case DirectWrite.AsItLies:
+                Interlocked.Add(ref directBytesWritten, data.Length);
+                return true;
+            case DirectWrite.Staged:
+                Interlocked.Add(ref directBytesWritten, data.Length);
+                Interlocked.Add(ref stagedDirectBytes, data.Length);
+                return true;
+            default:
+                obj.RefuseDirect();
+                return false;
+        }
     }
 
     /// <summary>Reads up to <paramref name="length"/> bytes; short only at the object's end, holes read as zeros.</summary>

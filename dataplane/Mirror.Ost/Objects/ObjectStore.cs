@@ -27,11 +27,16 @@ public sealed partial class ObjectStore : IDisposable
     private readonly CommitJournal journal;
     private readonly ObjectHandleCache cache;
     private readonly ILogger logger;
+    private readonly bool directIo;
     private long objectCount;
+    private long directBytesWritten;
+    private long stagedDirectBytes;
 
-    public ObjectStore(string dataDir, CommitJournal journal, ILogger logger, int maxOpenObjects = 1024)
+    /// <param name="directIo">Large aligned writes bypass the page cache (<see cref="DirectIo"/>); false keeps every write buffered.</param>
+    public ObjectStore(string dataDir, CommitJournal journal, ILogger logger, int maxOpenObjects = 1024, bool directIo = true)
     {
         this.dataDir = dataDir;
+        this.directIo = directIo;
         this.journal = journal;
         this.logger = logger;
         root = Path.Combine(dataDir, ObjectsDirectoryName);
@@ -52,6 +57,12 @@ public sealed partial class ObjectStore : IDisposable
     public int OpenObjects => cache.Count;
 
     public string ObjectsRoot => root;
+
+    /// <summary>Bytes written past the page cache (<see cref="DirectIo"/>) since the store opened.</summary>
+    public long DirectBytesWritten => Interlocked.Read(ref directBytesWritten);
+
+    /// <summary>Of <see cref="DirectBytesWritten"/>, those copied to an aligned buffer first (their payload was not aligned).</summary>
+    public long StagedDirectBytes => Interlocked.Read(ref stagedDirectBytes);
 
     public StoreStatfs Statfs()
     {

@@ -19,6 +19,11 @@ internal sealed class OpenObject : IDurableItem
     private uint layoutGeneration;
     private int modifying;
 
+    // The O_DIRECT descriptor for bulk writes (DirectIo), opened on the first one; DirectRefused once the
+    // file system or device said no, so the object stays buffered.
+    private SafeFileHandle? direct;
+    private volatile bool directRefused;
+
     // Set by setattr/generation changes so the commit uses fsync instead of fdatasync; cleared by the
     // commit before it flushes, so a change racing the flush marks it again for the next batch.
     private volatile bool metadataDirty;
@@ -56,8 +61,45 @@ internal sealed class OpenObject : IDurableItem
         if (Interlocked.Decrement(ref references) == 0)
         {
             Handle.Dispose();
+            Volatile.Read(ref direct)?.Dispose();
         }
     }
+
+    /// <summary>
+    /// The object's O_DIRECT descriptor, opened on first use; null when direct I/O was refused for it. Only
+    /// called while the caller holds a reference, so it is never opened after the last release.
+    /// </summary>
+    public SafeFileHandle? DirectHandle()
+    {
+        if (directRefused)
+        {
+            return null;
+        }
+
+        if (Volatile.Read(ref direct) is { } open)
+        {
+            return open;
+        }
+
+        var opened = DirectIo.TryOpen(Path, $"object {Key}");
+        if (opened is null)
+        {
+            directRefused = true;
+            return null;
+        }
+
+        var raced = Interlocked.CompareExchange(ref direct, opened, null);
+        if (raced is not null)
+        {
+            opened.Dispose();
+            return raced;
+        }
+
+        return opened;
+    }
+
+    /// <summary>The device refused a direct write's alignment: this object writes buffered from now on.</summary>
+    public void RefuseDirect() => directRefused = true;
 
     public void MarkMetadataDirty() => metadataDirty = true;
 
