@@ -111,6 +111,11 @@ internal sealed class Node(ulong nodeId, Fid fid)
 /// <summary>Attributes as the kernel got them: the MDS's, and the size this mount reported (<see cref="Node.SizeSeen"/>).</summary>
 internal sealed record KernelAttr(FileAttr Attr, ulong Size)
 {
+    private readonly long recorded = Environment.TickCount64;
+
+    /// <summary>How long ago the MDS gave these attributes.</summary>
+    public TimeSpan Age => TimeSpan.FromMilliseconds(Environment.TickCount64 - recorded);
+
     /// <summary>True when <paramref name="fresh"/> (size as this mount would report it) differs in what a reader sees: size, times, data version.</summary>
     public bool DiffersFrom(FileAttr fresh, ulong freshSize) =>
         Size != freshSize || Attr.Mtime != fresh.Mtime || Attr.Ctime != fresh.Ctime || Attr.DataVersion != fresh.DataVersion

@@ -67,13 +67,14 @@ internal sealed partial class MirrorFileSystem
     private void InvalidateIfChanged(FuseChannel c, Node node, FileAttr fresh)
     {
         var freshSize = node.SizeSeen(fresh.Size);
-        if (node.Given is { } given && !given.DiffersFrom(fresh, freshSize))
+        var unchanged = node.Given is { } given && !given.DiffersFrom(fresh, freshSize);
+        node.Given = new KernelAttr(fresh, freshSize); // confirmed current as of now
+        if (unchanged)
         {
             return;
         }
 
         var errno = c.NotifyInvalInode(node.NodeId, 0, 0);
-        node.Given = new KernelAttr(fresh, freshSize);
         FuseMetrics.InodeInvalidated();
         if (errno != 0 && errno != (int)Errno.ENOENT)
         {

@@ -108,10 +108,11 @@ internal sealed partial class MirrorFileSystem
             request.Valid = valid;
             attr = await Mds.SetAttrAsync(request).ConfigureAwait(false);
         }
-        else if ((s.Valid & FuseFlags.FattrSize) != 0 && node.Given is { } given)
+        else if ((s.Valid & FuseFlags.FattrSize) != 0 && node.Given is { } given && given.Age < settings.AttrTimeout)
         {
             // A truncate alone: the MDS just set size and mtime (MirrorFile.TruncateAsync); nothing else moved,
-            // so the reply is the attributes the kernel holds with those two, without asking again.
+            // so the reply is the attributes the MDS gave within the attribute timeout (e.g. at the OPEN of an
+            // O_TRUNC) with those two, without asking again. Older ones are asked for, not prolonged.
             var at = DateTimeOffset.UtcNow;
             attr = given.Attr with { Size = s.Size, Mtime = at, Ctime = at };
         }
