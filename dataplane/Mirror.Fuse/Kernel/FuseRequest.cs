@@ -34,6 +34,18 @@ internal sealed class FuseRequest : IDisposable
 
     private byte[] Buffer => buffer ?? throw new ObjectDisposedException(nameof(FuseRequest));
 
+    /// <summary>The data size a READ asks for or a WRITE carries (0 for other opcodes), without consuming the body.</summary>
+    public long DataSize()
+    {
+        var body = Marshal.SizeOf<FuseInHeader>();
+        return Opcode switch
+        {
+            FuseOpcode.Read when Length >= body + Marshal.SizeOf<FuseReadIn>() => MemoryMarshal.Read<FuseReadIn>(Buffer.AsSpan(body)).Size,
+            FuseOpcode.Write when Length >= body + Marshal.SizeOf<FuseWriteIn>() => MemoryMarshal.Read<FuseWriteIn>(Buffer.AsSpan(body)).Size,
+            _ => 0,
+        };
+    }
+
     /// <summary>The next fixed-size struct of the body.</summary>
     public T Read<T>()
         where T : unmanaged

@@ -62,6 +62,9 @@ internal sealed partial class FuseSession
 
     public uint MaxWrite { get; private set; }
 
+    /// <summary>Requests per opcode, sizes and times (also the "Mirror.Fuse" meter); logged when the session ends.</summary>
+    public FuseStats Stats { get; } = new();
+
     public void Start()
     {
         running = options.Readers;
@@ -138,12 +141,16 @@ internal sealed partial class FuseSession
 
     private async Task RunAsync(FuseRequest request)
     {
+        var op = request.Opcode;
+        var size = request.DataSize();
+        var started = Stats.Begin();
         try
         {
             await operations.HandleAsync(request, channel).ConfigureAwait(false);
         }
         finally
         {
+            Stats.End(op, size, started);
             request.Dispose();
             Interlocked.Decrement(ref inflight);
         }
@@ -163,8 +170,11 @@ internal sealed partial class FuseSession
         var kernelFlags = init.Flags | ((ulong)init.Flags2 << 32);
         // Writeback cache stays off: the kernel would own size and mtime and flush dirty pages after close,
         // past the point where IWM reports write errors (close/fsync) and across mounts' close-to-open.
+        // No AUTO_INVAL_DATA: with it (and attribute timeout 0) the kernel sends a GETATTR, an MDS round trip,
+        // before every read(2) (fs/fuse/file.c fuse_cache_read_iter). Close-to-open needs none of that: every
+        // open drops cached pages (no FOPEN_KEEP_CACHE) and a read past the cached size still asks for the size.
         var wanted = FuseFlags.AsyncRead | FuseFlags.BigWrites | FuseFlags.ParallelDirops | FuseFlags.MaxPages
-            | FuseFlags.AsyncDio | FuseFlags.AutoInvalData | FuseFlags.AbortError | FuseFlags.CacheSymlinks | FuseFlags.InitExt
+            | FuseFlags.AsyncDio | FuseFlags.AbortError | FuseFlags.CacheSymlinks | FuseFlags.InitExt
             | (options.Readdirplus ? FuseFlags.DoReaddirplus | FuseFlags.ReaddirplusAuto : 0);
         var flags = kernelFlags & wanted;
         Minor = Math.Min(KernelMinor, init.Minor);
@@ -174,7 +184,8 @@ internal sealed partial class FuseSession
         {
             Major = KernelMajor,
             Minor = Minor,
-            MaxReadahead = Math.Min(init.MaxReadahead, (uint)options.MaxWrite),
+            // KernelMount raised the mount's bdi readahead already; the kernel keeps min(that, this).
+            MaxReadahead = (uint)Math.Max(options.MaxReadahead, (int)init.MaxReadahead),
             Flags = (uint)flags,
             Flags2 = (uint)(flags >> 32),
             MaxBackground = 64,
@@ -205,6 +216,7 @@ internal sealed partial class FuseSession
             LogShutdownFailed(logger, e);
         }
 
+        LogStats(logger, Stats.Summary());
         var end = failed ? SessionEnd.Failed : unmounting ? SessionEnd.Unmounted : SessionEnd.Lost;
         if (end == SessionEnd.Lost)
         {
@@ -227,6 +239,9 @@ internal sealed partial class FuseSession
     [LoggerMessage(EventId = 104, Level = LogLevel.Critical, Message = "session lost: the kernel closed the FUSE connection without an unmount by this process (/dev/fuse read: {Reason})")]
     private static partial void LogSessionLost(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "FUSE requests this session: {Summary}")]
+    private static partial void LogStats(ILogger logger, string summary);
+
     [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "closing open handles after the session ended failed")]
     private static partial void LogShutdownFailed(ILogger logger, Exception exception);
 }
@@ -241,4 +256,10 @@ internal sealed record FuseSessionOptions
     public int MaxWrite { get; init; } = 1 << 20;
 
     public bool Readdirplus { get; init; } = true;
+
+    /// <summary>Readahead window: 4 MiB = four 1 MiB READs in flight ahead of a sequential reader.</summary>
+    public const int DefaultMaxReadahead = 4 << 20;
+
+    /// <summary>max_readahead in the INIT reply (and the bdi readahead <see cref="KernelMount.Mount"/> sets).</summary>
+    public int MaxReadahead { get; init; } = DefaultMaxReadahead;
 }
