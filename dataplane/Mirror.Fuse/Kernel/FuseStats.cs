@@ -13,9 +13,7 @@ namespace Mirror.Fuse.Kernel;
 internal sealed class FuseStats
 {
     private static readonly Meter Meter = new("Mirror.Fuse");
-    private static readonly Counter<long> Requests = Meter.CreateCounter<long>("mirror_fuse_requests_total", description: "FUSE requests served, by opcode");
     private static readonly Counter<long> Bytes = Meter.CreateCounter<long>("mirror_fuse_request_bytes_total", "By", "READ bytes asked and WRITE bytes received, by opcode");
-    private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("mirror_fuse_request_duration_seconds", "s", "read(2) of a request to its reply, by opcode");
 
     private const int Opcodes = 64;
     private readonly long[] counts = new long[Opcodes];
@@ -62,14 +60,11 @@ internal sealed class FuseStats
             }
         }
 
-        var tag = new KeyValuePair<string, object?>("op", op.ToString());
-        Requests.Add(1, tag);
+        // Counts and latency by opcode are the bridge's mirror_fuse_request_seconds histogram; only the bytes are exported here.
         if (size > 0)
         {
-            Bytes.Add(size, tag);
+            Bytes.Add(size, new KeyValuePair<string, object?>("op", op.ToString().ToLowerInvariant()));
         }
-
-        Duration.Record(elapsed / (double)Stopwatch.Frequency, tag);
     }
 
     /// <summary>One line per opcode seen: count, mean size, largest size, mean time to reply.</summary>
