@@ -19,18 +19,24 @@ namespace Mirror.Rpc;
 /// <see cref="RpcException"/> with the server's status and errno, DEADLINE_EXCEEDED for a passed deadline,
 /// CANCELLED for the caller's cancellation, UNAVAILABLE (ECONNREFUSED when refused) for an unreachable or
 /// vanished peer. Thread-safe: each call takes an idle connection or opens one (one call at a time per
-/// connection); a connection whose call failed or was cancelled is closed, never reused.
+/// connection, so calls to one peer are pipelined over several connections); at most
+/// <see cref="MaxCallsInFlight"/> calls run at once, later ones wait for a connection within their own
+/// deadline (memory and sockets stay bounded). A connection whose call failed or was cancelled is closed, never reused.
 /// </summary>
 public sealed class BulkChannel : IDisposable
 {
     private readonly ConcurrentQueue<Socket> idle = new();
     private readonly EndPoint endPoint;
     private readonly byte[] hello;
+    private readonly SemaphoreSlim window;
     private volatile bool disposed;
 
-    private BulkChannel(string target, EndPoint endPoint, string? token)
+    private BulkChannel(string target, EndPoint endPoint, string? token, int maxCallsInFlight)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCallsInFlight, 1);
         Target = target;
+        MaxCallsInFlight = maxCallsInFlight;
+        window = new SemaphoreSlim(maxCallsInFlight, maxCallsInFlight);
         this.endPoint = endPoint;
         var text = Encoding.UTF8.GetBytes(token ?? "");
         hello = new byte[BulkHeader.Length + text.Length];
@@ -41,12 +47,19 @@ public sealed class BulkChannel : IDisposable
     /// <summary>The peer's bulk address, as given.</summary>
     public string Target { get; }
 
+    /// <summary>Calls (and so connections) at once to this peer; more wait for one to end.</summary>
+    public int MaxCallsInFlight { get; }
+
+    /// <summary>Calls running now (holding a connection or opening one).</summary>
+    public int CallsInFlight => MaxCallsInFlight - window.CurrentCount;
+
     /// <summary>Largest request or response message, in bytes (RESOURCE_EXHAUSTED beyond).</summary>
     public int MaxMessageBytes { get; set; } = RpcChannel.DefaultMaxMessageBytes;
 
     /// <param name="address">host:port (an IP address or "localhost"), as <see cref="RpcServer.BulkAddress"/> gives it.</param>
     /// <param name="token">The cluster token; null = send none.</param>
-    public static BulkChannel ForAddress(string address, string? token)
+    /// <param name="maxCallsInFlight">Calls at once to this peer (each on its own connection).</param>
+    public static BulkChannel ForAddress(string address, string? token, int maxCallsInFlight = DefaultMaxCallsInFlight)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(address);
         if (!IPEndPoint.TryParse(address, out var ip) || ip.Port == 0)
@@ -61,10 +74,25 @@ public sealed class BulkChannel : IDisposable
             }
         }
 
-        return new BulkChannel(address, ip, token);
+        return new BulkChannel(address, ip, token, maxCallsInFlight);
     }
 
-    public async Task<TResponse> UnaryAsync<TRequest, TResponse>(string method, TRequest request, CallOptions options = default)
+    /// <summary>Enough for a write-behind window of 1 MiB writes per handle and a few handles at once.</summary>
+    public const int DefaultMaxCallsInFlight = 16;
+
+    public Task<TResponse> UnaryAsync<TRequest, TResponse>(string method, TRequest request, CallOptions options = default)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>, new() =>
+        UnaryAsync<TRequest, TResponse>(method, request, default, options);
+
+    /// <summary>
+    /// A unary call whose request carries <paramref name="payload"/> as one more top-level <c>bytes</c> field,
+    /// sent from the caller's memory (gather write: header, method path and the small fields in one pooled
+    /// buffer, the payload as a second segment of the same sendmsg), never copied into a serialized message.
+    /// The server sees an ordinary message (protobuf fields may come in any order). <paramref name="request"/>
+    /// must not set that field itself. The caller keeps the payload's memory unchanged until the task ends.
+    /// </summary>
+    public async Task<TResponse> UnaryAsync<TRequest, TResponse>(string method, TRequest request, BulkPayload payload, CallOptions options = default)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>, new()
     {
@@ -73,17 +101,20 @@ public sealed class BulkChannel : IDisposable
         using var deadline = options.Timeout is { } timeout ? new CancellationTokenSource(Clamp(timeout)) : null;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken, deadline?.Token ?? CancellationToken.None);
         Socket? socket = null;
+        var entered = false;
         try
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            var size = request.CalculateSize();
+            var size = request.CalculateSize() + payload.WireLength;
             if (size > MaxMessageBytes)
             {
                 throw new RpcException(StatusCode.ResourceExhausted, $"request message of {size} bytes for {method} exceeds the limit of {MaxMessageBytes} bytes");
             }
 
+            await window.WaitAsync(linked.Token).ConfigureAwait(false);
+            entered = true;
             socket = await TakeAsync(linked.Token).ConfigureAwait(false);
-            await SendCallAsync(socket, method, request, size, options.Timeout, linked.Token).ConfigureAwait(false);
+            await SendCallAsync(socket, method, request, payload, size, options.Timeout, linked.Token).ConfigureAwait(false);
             var reply = await ReadReplyAsync<TResponse>(socket, method, linked.Token).ConfigureAwait(false);
             Return(socket);
             socket = null;
@@ -99,6 +130,11 @@ public sealed class BulkChannel : IDisposable
         finally
         {
             socket?.Dispose();
+            if (entered)
+            {
+                window.Release();
+            }
+
             RpcMetrics.ClientCall(method, status, Stopwatch.GetElapsedTime(started));
         }
     }
@@ -162,19 +198,41 @@ public sealed class BulkChannel : IDisposable
         }
     }
 
-    /// <summary>Header, method path and message in one pooled buffer, one send: the message is serialized once, straight into it.</summary>
-    private static async Task SendCallAsync(Socket socket, string method, IMessage request, int size, TimeSpan? timeout, CancellationToken ct)
+    /// <summary>
+    /// Header, method path and message in one pooled buffer (the message serialized once, straight into it);
+    /// a payload follows as a second segment of one gather send, from the caller's memory.
+    /// </summary>
+    private static async Task SendCallAsync(Socket socket, string method, IMessage request, BulkPayload payload, int size, TimeSpan? timeout, CancellationToken ct)
     {
+        if (payload.FieldNumber < 0 || (payload.FieldNumber == 0 && !payload.Data.IsEmpty))
+        {
+            throw new ArgumentException($"bulk payload field number {payload.FieldNumber} is not a protobuf field number", nameof(payload));
+        }
+
         var pathLength = Encoding.UTF8.GetByteCount(method);
-        var length = BulkHeader.Length + pathLength + size;
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        var headLength = BulkHeader.Length + pathLength + size - payload.Data.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(headLength);
         try
         {
             var timeoutMs = timeout is { } t ? (uint)Math.Clamp(Math.Ceiling(t.TotalMilliseconds), 1, uint.MaxValue) : 0u;
             new BulkHeader(BulkFrameKind.Call, 0, timeoutMs, pathLength, size).Write(buffer);
             Encoding.UTF8.GetBytes(method, buffer.AsSpan(BulkHeader.Length, pathLength));
-            request.WriteTo(buffer.AsSpan(BulkHeader.Length + pathLength, size));
-            await BulkSocket.WriteAsync(socket, buffer.AsMemory(0, length), ct).ConfigureAwait(false);
+            var at = BulkHeader.Length + pathLength;
+            var messageLength = size - payload.WireLength;
+            request.WriteTo(buffer.AsSpan(at, messageLength));
+            at += messageLength;
+            if (!payload.IsEmpty)
+            {
+                payload.WriteKey(buffer.AsSpan(at, headLength - at));
+            }
+
+            if (payload.Data.IsEmpty)
+            {
+                await BulkSocket.WriteAsync(socket, buffer.AsMemory(0, headLength), ct).ConfigureAwait(false);
+                return;
+            }
+
+            await BulkSocket.WriteAsync(socket, buffer.AsMemory(0, headLength), payload.Data, ct).ConfigureAwait(false);
         }
         finally
         {

@@ -94,6 +94,13 @@ try
         await client.UnlinkAsync(path);
     }
 
+    {
+        var (iops, clientUs, ostUs) = await ImmediateBench.RandomSmallWritesAsync(client, cluster, "/bench-rand2", ImmediateBench.Immediate(2), 64UL << 20, latencyOps * 5, block);
+        rows.Add(("4 KiB random writes one after another, 2 IMMEDIATE mirrors, write-behind (IOPS; CPU µs per write)",
+            iops.ToString("F0", CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture, $"{clientUs:F0} + {ostUs:F0}")));
+        await client.UnlinkAsync("/bench-rand2");
+    }
+
     if (!iwmOnly)
     {
         await FlrAndMetadataAsync(client, cluster);

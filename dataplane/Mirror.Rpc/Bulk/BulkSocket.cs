@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Mirror.Rpc.Bulk;
 
@@ -35,6 +36,37 @@ internal static class BulkSocket
             var n = await socket.SendAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
             buffer = buffer[n..];
         }
+    }
+
+    /// <summary>
+    /// <paramref name="head"/> then <paramref name="body"/> as one gather send (one sendmsg with two iovecs
+    /// for array-backed memory), so the body is never copied into a frame buffer. A cancelled
+    /// <paramref name="ct"/> closes the socket (the gather send takes no token; the connection is not reused).
+    /// </summary>
+    public static async ValueTask WriteAsync(Socket socket, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        if (!MemoryMarshal.TryGetArray(head, out var first) || !MemoryMarshal.TryGetArray(body, out var second))
+        {
+            await WriteAsync(socket, head, ct).ConfigureAwait(false);
+            await WriteAsync(socket, body, ct).ConfigureAwait(false);
+            return;
+        }
+
+        ct.ThrowIfCancellationRequested();
+        int sent;
+        using (ct.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket))
+        {
+            sent = await socket.SendAsync(new[] { first, second }, SocketFlags.None).ConfigureAwait(false);
+        }
+
+        ct.ThrowIfCancellationRequested();
+        if (sent < head.Length)
+        {
+            await WriteAsync(socket, head[sent..], ct).ConfigureAwait(false);
+            sent = head.Length;
+        }
+
+        await WriteAsync(socket, body[(sent - head.Length)..], ct).ConfigureAwait(false);
     }
 
     public static void Configure(Socket socket)
