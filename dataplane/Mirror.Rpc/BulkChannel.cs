@@ -25,7 +25,7 @@ namespace Mirror.Rpc;
 /// </summary>
 public sealed class BulkChannel : IDisposable
 {
-    private readonly ConcurrentQueue<Socket> idle = new();
+    private readonly ConcurrentQueue<BulkConnection> idle = new();
     private readonly EndPoint endPoint;
     private readonly byte[] hello;
     private readonly SemaphoreSlim window;
@@ -98,9 +98,13 @@ public sealed class BulkChannel : IDisposable
     {
         var started = Stopwatch.GetTimestamp();
         var status = StatusCode.Unknown;
-        using var deadline = options.Timeout is { } timeout ? new CancellationTokenSource(Clamp(timeout)) : null;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken, deadline?.Token ?? CancellationToken.None);
-        Socket? socket = null;
+        // One source for the caller's token and the deadline (one timer, one registration per call).
+        using var linked = options.CancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken) : new CancellationTokenSource();
+        if (options.Timeout is { } timeout)
+        {
+            linked.CancelAfter(Clamp(timeout));
+        }
+        BulkConnection? connection = null;
         var entered = false;
         try
         {
@@ -113,23 +117,23 @@ public sealed class BulkChannel : IDisposable
 
             await window.WaitAsync(linked.Token).ConfigureAwait(false);
             entered = true;
-            socket = await TakeAsync(linked.Token).ConfigureAwait(false);
-            await SendCallAsync(socket, method, request, payload, size, options.Timeout, linked.Token).ConfigureAwait(false);
-            var reply = await ReadReplyAsync<TResponse>(socket, method, linked.Token).ConfigureAwait(false);
-            Return(socket);
-            socket = null;
+            connection = await TakeAsync(linked.Token).ConfigureAwait(false);
+            await SendCallAsync(connection.Socket, method, request, payload, size, options.Timeout, linked.Token).ConfigureAwait(false);
+            var reply = await ReadReplyAsync<TResponse>(connection.Reader, method, linked.Token).ConfigureAwait(false);
+            Return(connection);
+            connection = null;
             status = StatusCode.OK;
             return reply;
         }
         catch (Exception e)
         {
-            var failure = Map(e, method, options, deadline, linked);
+            var failure = Map(e, method, options, linked);
             status = failure.Status;
             throw failure;
         }
         finally
         {
-            socket?.Dispose();
+            connection?.Dispose();
             if (entered)
             {
                 window.Release();
@@ -142,13 +146,13 @@ public sealed class BulkChannel : IDisposable
     public void Dispose()
     {
         disposed = true;
-        while (idle.TryDequeue(out var socket))
+        while (idle.TryDequeue(out var connection))
         {
-            socket.Dispose();
+            connection.Dispose();
         }
     }
 
-    private async Task<Socket> TakeAsync(CancellationToken ct)
+    private async Task<BulkConnection> TakeAsync(CancellationToken ct)
     {
         if (idle.TryDequeue(out var pooled))
         {
@@ -166,21 +170,30 @@ public sealed class BulkChannel : IDisposable
             }
 
             await BulkSocket.WriteAsync(socket, hello, ct).ConfigureAwait(false);
-            var header = new byte[BulkHeader.Length];
-            if (!await BulkSocket.ReadExactlyAsync(socket, header, ct).ConfigureAwait(false))
+            var connection = new BulkConnection(socket);
+            try
             {
-                throw new IOException($"{Target} closed the bulk connection before answering its hello");
-            }
+                var header = new byte[BulkHeader.Length];
+                if (!await connection.Reader.ReadExactlyAsync(header, ct).ConfigureAwait(false))
+                {
+                    throw new IOException($"{Target} closed the bulk connection before answering its hello");
+                }
 
-            var reply = BulkHeader.Read(header, 0);
-            var text = new byte[reply.TextLength];
-            await BulkSocket.ReadExactlyAsync(socket, text, ct).ConfigureAwait(false);
-            if (reply.Kind != BulkFrameKind.Reply || reply.Code != (uint)StatusCode.OK)
+                var reply = BulkHeader.Read(header, 0);
+                var text = new byte[reply.TextLength];
+                await connection.Reader.ReadExactlyAsync(text, ct).ConfigureAwait(false);
+                if (reply.Kind != BulkFrameKind.Reply || reply.Code != (uint)StatusCode.OK)
+                {
+                    throw new RpcException(ToStatus(reply.Code), $"{Target} refused the bulk connection: {Encoding.UTF8.GetString(text)}");
+                }
+
+                return connection;
+            }
+            catch
             {
-                throw new RpcException(ToStatus(reply.Code), $"{Target} refused the bulk connection: {Encoding.UTF8.GetString(text)}");
+                connection.Dispose();
+                throw;
             }
-
-            return socket;
         }
         catch
         {
@@ -189,9 +202,9 @@ public sealed class BulkChannel : IDisposable
         }
     }
 
-    private void Return(Socket socket)
+    private void Return(BulkConnection connection)
     {
-        idle.Enqueue(socket);
+        idle.Enqueue(connection);
         if (disposed && idle.TryDequeue(out var late))
         {
             late.Dispose();
@@ -240,11 +253,11 @@ public sealed class BulkChannel : IDisposable
         }
     }
 
-    private async Task<TResponse> ReadReplyAsync<TResponse>(Socket socket, string method, CancellationToken ct)
+    private async Task<TResponse> ReadReplyAsync<TResponse>(BulkReader reader, string method, CancellationToken ct)
         where TResponse : IMessage<TResponse>, new()
     {
         var header = new byte[BulkHeader.Length];
-        if (!await BulkSocket.ReadExactlyAsync(socket, header, ct).ConfigureAwait(false))
+        if (!await reader.ReadExactlyAsync(header, ct).ConfigureAwait(false))
         {
             throw new IOException($"{Target} closed the bulk connection without answering {method}");
         }
@@ -259,7 +272,7 @@ public sealed class BulkChannel : IDisposable
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
         try
         {
-            if (!await BulkSocket.ReadExactlyAsync(socket, buffer.AsMemory(0, length), ct).ConfigureAwait(false) && length > 0)
+            if (!await reader.ReadExactlyAsync(buffer.AsMemory(0, length), ct).ConfigureAwait(false) && length > 0)
             {
                 throw new IOException($"{Target} closed the bulk connection inside the reply to {method}");
             }
@@ -278,14 +291,14 @@ public sealed class BulkChannel : IDisposable
         }
     }
 
-    private RpcException Map(Exception exception, string method, CallOptions options, CancellationTokenSource? deadline, CancellationTokenSource linked)
+    private RpcException Map(Exception exception, string method, CallOptions options, CancellationTokenSource linked)
     {
         if (exception is RpcException rpc)
         {
             return rpc;
         }
 
-        if (deadline?.IsCancellationRequested == true)
+        if (linked.IsCancellationRequested && options.Timeout is not null && !options.CancellationToken.IsCancellationRequested)
         {
             return new RpcException(StatusCode.DeadlineExceeded, $"deadline of {options.Timeout} exceeded calling {method} on {Target}");
         }
@@ -319,5 +332,19 @@ public sealed class BulkChannel : IDisposable
         where T : IMessage<T>, new()
     {
         public static readonly MessageParser<T> Instance = new(() => new T());
+    }
+}
+
+/// <summary>A pooled bulk connection and its buffered reader (one call at a time).</summary>
+internal sealed class BulkConnection(Socket socket) : IDisposable
+{
+    public Socket Socket { get; } = socket;
+
+    public BulkReader Reader { get; } = new(socket);
+
+    public void Dispose()
+    {
+        Socket.Dispose();
+        Reader.Dispose();
     }
 }

@@ -121,16 +121,17 @@ internal sealed class BulkListener : IAsyncDisposable
         var peer = socket.RemoteEndPoint is IPEndPoint ip ? $"{ip.Address}:{ip.Port}" : "bulk";
         var reason = "closed by the peer";
         var header = new byte[BulkHeader.Length];
+        using var reader = new BulkReader(socket);
         try
         {
             BulkSocket.Configure(socket);
-            if (!await HelloAsync(socket, header).ConfigureAwait(false))
+            if (!await HelloAsync(socket, reader, header).ConfigureAwait(false))
             {
                 reason = "hello refused";
                 return;
             }
 
-            while (await BulkSocket.ReadExactlyAsync(socket, header, closing.Token).ConfigureAwait(false))
+            while (await reader.ReadExactlyAsync(header, closing.Token).ConfigureAwait(false))
             {
                 var frame = BulkHeader.Read(header, options.MaxMessageBytes);
                 if (frame.Kind != BulkFrameKind.Call)
@@ -138,7 +139,7 @@ internal sealed class BulkListener : IAsyncDisposable
                     throw new BulkProtocolException(StatusCode.Internal, $"bulk frame of kind {frame.Kind} where a call was expected");
                 }
 
-                await ServeCallAsync(socket, frame, peer).ConfigureAwait(false);
+                await ServeCallAsync(socket, reader, frame, peer).ConfigureAwait(false);
             }
         }
         catch (BulkProtocolException e)
@@ -164,9 +165,9 @@ internal sealed class BulkListener : IAsyncDisposable
     }
 
     /// <summary>The first frame must be a Hello carrying the cluster token (when the server has one).</summary>
-    private async Task<bool> HelloAsync(Socket socket, byte[] header)
+    private async Task<bool> HelloAsync(Socket socket, BulkReader reader, byte[] header)
     {
-        if (!await BulkSocket.ReadExactlyAsync(socket, header, closing.Token).ConfigureAwait(false))
+        if (!await reader.ReadExactlyAsync(header, closing.Token).ConfigureAwait(false))
         {
             return false;
         }
@@ -178,7 +179,7 @@ internal sealed class BulkListener : IAsyncDisposable
         }
 
         var text = new byte[hello.TextLength];
-        if (!await BulkSocket.ReadExactlyAsync(socket, text, closing.Token).ConfigureAwait(false) && text.Length > 0)
+        if (!await reader.ReadExactlyAsync(text, closing.Token).ConfigureAwait(false) && text.Length > 0)
         {
             return false;
         }
@@ -194,7 +195,7 @@ internal sealed class BulkListener : IAsyncDisposable
         return true;
     }
 
-    private async Task ServeCallAsync(Socket socket, BulkHeader frame, string peer)
+    private async Task ServeCallAsync(Socket socket, BulkReader reader, BulkHeader frame, string peer)
     {
         var started = Stopwatch.GetTimestamp();
         var buffer = ArrayPool<byte>.Shared.Rent(frame.TextLength + frame.MessageLength);
@@ -203,7 +204,7 @@ internal sealed class BulkListener : IAsyncDisposable
         var path = "unknown";
         try
         {
-            if (!await BulkSocket.ReadExactlyAsync(socket, buffer.AsMemory(0, frame.TextLength + frame.MessageLength), closing.Token).ConfigureAwait(false)
+            if (!await reader.ReadExactlyAsync(buffer.AsMemory(0, frame.TextLength + frame.MessageLength), closing.Token).ConfigureAwait(false)
                 && frame.TextLength + frame.MessageLength > 0)
             {
                 throw new IOException("the peer closed the bulk connection inside a call frame");

@@ -3,32 +3,9 @@ using System.Runtime.InteropServices;
 
 namespace Mirror.Rpc.Bulk;
 
-/// <summary>Exact reads and whole writes on a connected stream socket (both ends of the bulk channel).</summary>
+/// <summary>Whole writes on a connected stream socket and its options (both ends of the bulk channel; reads: <see cref="BulkReader"/>).</summary>
 internal static class BulkSocket
 {
-    /// <summary>Fills <paramref name="buffer"/>; false when the peer closed before the first byte, IOException when it closed inside.</summary>
-    public static async ValueTask<bool> ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken ct)
-    {
-        var done = 0;
-        while (done < buffer.Length)
-        {
-            var n = await socket.ReceiveAsync(buffer[done..], SocketFlags.None, ct).ConfigureAwait(false);
-            if (n == 0)
-            {
-                if (done == 0)
-                {
-                    return false;
-                }
-
-                throw new IOException($"the peer closed the bulk connection after {done} of {buffer.Length} bytes");
-            }
-
-            done += n;
-        }
-
-        return true;
-    }
-
     public static async ValueTask WriteAsync(Socket socket, ReadOnlyMemory<byte> buffer, CancellationToken ct)
     {
         while (!buffer.IsEmpty)
