@@ -15,11 +15,14 @@ if (args.Length > 0 && args[0] == "fio")
 // end with an fsync; reads are cold (page cache dropped first, when the machine lets us).
 // Options: --size-mib N (sequential size, default 512), --files N (metadata ops, default 2000),
 // --latency-ops N (4 KiB writes per latency figure, default 2000), --warmup-mib N (written to a 3-mirror
-// file before any figure, default 128), --iwm-only (skip the FLR/metadata rows).
+// file before any figure, default 128), --iwm-only (skip the FLR/metadata rows), --rand-only (only the
+// 4 KiB random write-behind row, for profiling).
 var sizeMiB = ArgInt("--size-mib", 512);
 var files = ArgInt("--files", 2000);
 var latencyOps = ArgInt("--latency-ops", 2000);
 var iwmOnly = args.Contains("--iwm-only");
+var randOnly = args.Contains("--rand-only");
+using var allocations = args.Contains("--alloc-types") ? new AllocationSampler() : null;
 var warmupMiB = ArgInt("--warmup-mib", 128);
 var scratch = Path.Combine(Path.GetTempPath(), $"mirror-bench-{Environment.ProcessId}");
 Directory.CreateDirectory(scratch);
@@ -71,7 +74,7 @@ try
     await client.UnlinkAsync("/bench-warmup-small");
 
     // Immediate Write Mirroring (issue: 1, 2, 3 IMMEDIATE mirrors, each on its own OST process).
-    for (var n = 1; n <= 3; n++)
+    for (var n = 1; n <= (randOnly ? 0 : 3); n++)
     {
         var path = $"/bench-iwm{n}";
         var figure = await ImmediateBench.SequentialWriteAsync(client, cluster, path, ImmediateBench.Immediate(n), total, block);
@@ -85,7 +88,7 @@ try
         await client.UnlinkAsync(path);
     }
 
-    foreach (var n in new[] { 1, 2 })
+    foreach (var n in randOnly ? [] : new[] { 1, 2 })
     {
         var path = $"/bench-lat{n}";
         var lat = await ImmediateBench.SmallWriteLatencyAsync(oneAtATime, path, ImmediateBench.Immediate(n), latencyOps);
@@ -94,7 +97,23 @@ try
         await client.UnlinkAsync(path);
     }
 
-    if (!iwmOnly)
+    {
+        allocations?.Recording = true;
+        var (iops, clientUs, ostUs, allocBytes) = await ImmediateBench.RandomSmallWritesAsync(client, cluster, "/bench-rand2", ImmediateBench.Immediate(2), 64UL << 20, latencyOps * 5, block);
+        rows.Add(("4 KiB random writes one after another, 2 IMMEDIATE mirrors, write-behind (IOPS; CPU µs per write)",
+            iops.ToString("F0", CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture, $"{clientUs:F0} + {ostUs:F0}  (client allocates {allocBytes:F0} B per write)")));
+        await client.UnlinkAsync("/bench-rand2");
+        if (allocations is not null)
+        {
+            allocations.Recording = false;
+            foreach (var (type, bytes) in allocations.Top(25))
+            {
+                Console.WriteLine($"alloc sample {bytes / 1024,8} KiB  {type}");
+            }
+        }
+    }
+
+    if (!iwmOnly && !randOnly)
     {
         await FlrAndMetadataAsync(client, cluster);
     }
@@ -203,7 +222,7 @@ static LayoutSpec TwoMirrors()
 
 static string F1(double value) => value.ToString("F1", CultureInfo.InvariantCulture);
 
-static string Cpu(WriteFigure f) => string.Create(CultureInfo.InvariantCulture, $"{f.ClientCpuMsPerMiB:F2} + {f.OstCpuMsPerMiB:F2}");
+static string Cpu(WriteFigure f) => string.Create(CultureInfo.InvariantCulture, $"{f.ClientCpuMsPerMiB:F2} + {f.OstCpuMsPerMiB:F2}  (client allocates {f.ClientAllocKiBPerMiB:F1} KiB per MiB)");
 
 static string Rate(int mib, TimeSpan t) => (mib / t.TotalSeconds).ToString("F1", CultureInfo.InvariantCulture);
 

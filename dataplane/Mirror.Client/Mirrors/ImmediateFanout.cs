@@ -68,14 +68,18 @@ public static class ImmediateFanout
             using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
             budget.CancelAfter(timeout);
             var run = RunOnceAsync(mirror, modify, result, budget.Token);
-            if (await Task.WhenAny(run, Task.Delay(timeout, ct)) != run)
+            try
+            {
+                // WaitAsync drops its timer when the run ends first (a Task.Delay per write would stay queued for the whole budget).
+                failure = await run.WaitAsync(timeout, ct);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
             {
                 // The budget ran out with calls still outstanding: they are cancelled; the mirror has failed.
                 failure = new ImmediateFailure(mirror, new MirrorError(mirror.Id, Errno.ETIMEDOUT, $"mirror {mirror.Id}: no answer within {timeout.TotalMilliseconds} ms"), AllStripes(mirror));
                 continue;
             }
 
-            failure = await run;
             if (failure is null || failure.Error.Errno == Errno.ESTALE || ct.IsCancellationRequested)
             {
                 return failure;

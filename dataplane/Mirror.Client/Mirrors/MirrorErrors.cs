@@ -14,22 +14,31 @@ public sealed record MirrorError(ushort MirrorId, Errno Errno, string Message);
 /// </summary>
 public sealed class MirrorErrorReport
 {
-    private readonly ConcurrentDictionary<ushort, MirrorError> errors = new();
+    // Created on the first error: most operations have none, and every fanned-out write makes a report.
+    private ConcurrentDictionary<ushort, MirrorError>? errors;
 
-    public bool IsEmpty => errors.IsEmpty;
+    public bool IsEmpty => Volatile.Read(ref errors) is not { } e || e.IsEmpty;
 
-    public IReadOnlyCollection<MirrorError> Errors => errors.Values.OrderBy(e => e.MirrorId).ToArray();
+    public IReadOnlyCollection<MirrorError> Errors => Volatile.Read(ref errors) is { } e ? e.Values.OrderBy(x => x.MirrorId).ToArray() : [];
 
-    public MirrorError? For(ushort mirrorId) => errors.GetValueOrDefault(mirrorId);
+    public MirrorError? For(ushort mirrorId) => Volatile.Read(ref errors)?.GetValueOrDefault(mirrorId);
 
     public void Add(ushort mirrorId, Exception e) =>
-        errors.TryAdd(mirrorId, new MirrorError(mirrorId, RpcErrors.ErrnoOf(e), e.Message));
+        Table().TryAdd(mirrorId, new MirrorError(mirrorId, RpcErrors.ErrnoOf(e), e.Message));
 
     public void Merge(MirrorErrorReport other)
     {
-        foreach (var e in other.errors.Values)
+        if (Volatile.Read(ref other.errors) is not { } theirs)
         {
-            errors.TryAdd(e.MirrorId, e);
+            return;
+        }
+
+        foreach (var e in theirs.Values)
+        {
+            Table().TryAdd(e.MirrorId, e);
         }
     }
+
+    private ConcurrentDictionary<ushort, MirrorError> Table() =>
+        Volatile.Read(ref errors) ?? Interlocked.CompareExchange(ref errors, new(), null) ?? errors!;
 }

@@ -106,9 +106,10 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
 
     public async Task<WriteReply> WriteAsync(ObjectId obj, ulong offset, ReadOnlyMemory<byte> data, uint layoutGeneration, bool sync, CancellationToken ct = default)
     {
-        // UnsafeWrap: the bytes go to the socket without a copy; the caller keeps the buffer until the task ends.
-        var request = new WriteRequest { Object = obj, Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(data), LayoutGeneration = layoutGeneration, Sync = sync };
-        var reply = await CallAsync<WriteRequest, WriteReply>(OstMethods.Write, request, ct, bulkData: true);
+        // The bulk channel sends the data from the caller's buffer after the small fields (gather write);
+        // gRPC serializes it once (UnsafeWrap, no copy before that). The caller keeps the buffer until the task ends.
+        var request = new WriteRequest { Object = obj, Offset = offset, LayoutGeneration = layoutGeneration, Sync = sync };
+        var reply = await CallAsync<WriteRequest, WriteReply>(OstMethods.Write, request, ct, bulkData: true, payload: new BulkPayload(WriteRequest.DataFieldNumber, data));
         Track(reply.Transno, reply.LastCommitted);
         return reply;
     }
@@ -182,7 +183,8 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
         }
     }
 
-    private async Task<TResp> CallAsync<TReq, TResp>(string method, TReq request, CancellationToken ct, TimeSpan? timeout = null, bool bulkData = false)
+    /// <param name="payload">A bytes field of <paramref name="request"/> not set in it: sent from its memory over the bulk channel, set (wrapped, not copied) for gRPC.</param>
+    private async Task<TResp> CallAsync<TReq, TResp>(string method, TReq request, CancellationToken ct, TimeSpan? timeout = null, bool bulkData = false, BulkPayload payload = default)
         where TReq : IMessage<TReq>
         where TResp : IMessage<TResp>, new()
     {
@@ -191,7 +193,12 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
         var first = bulkData ? Volatile.Read(ref bulk) ?? channel : channel;
         try
         {
-            return await first.UnaryAsync<TReq, TResp>(method, request, callOptions);
+            if (first is IPayloadInvoker gather && payload.FieldNumber != 0)
+            {
+                return await gather.UnaryAsync<TReq, TResp>(method, request, payload, callOptions);
+            }
+
+            return await first.UnaryAsync<TReq, TResp>(method, WithPayload(request, payload), callOptions);
         }
         catch (RpcException e) when (RpcErrors.IsUnreachable(e) && !ct.IsCancellationRequested)
         {
@@ -199,7 +206,7 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
             (channel, _) = await ReconnectAsync(version, ct);
             try
             {
-                return await channel.UnaryAsync<TReq, TResp>(method, request, callOptions);
+                return await channel.UnaryAsync<TReq, TResp>(method, WithPayload(request, payload), callOptions);
             }
             catch (RpcException again)
             {
@@ -210,6 +217,18 @@ public sealed partial class OstTarget : IOstTarget, IDisposable
         {
             throw Fail(e, method);
         }
+    }
+
+    /// <summary>The request with the payload field set for a channel that serializes whole messages (idempotent).</summary>
+    private static TReq WithPayload<TReq>(TReq request, BulkPayload payload)
+        where TReq : IMessage<TReq>
+    {
+        if (payload.FieldNumber != 0)
+        {
+            request.Descriptor.FindFieldByNumber(payload.FieldNumber).Accessor.SetValue(request, UnsafeByteOperations.UnsafeWrap(payload.Data));
+        }
+
+        return request;
     }
 
     private MirrorException Fail(RpcException e, string method) =>

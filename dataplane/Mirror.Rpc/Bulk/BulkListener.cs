@@ -122,16 +122,17 @@ internal sealed class BulkListener : IAsyncDisposable
         var reason = "closed by the peer";
         var header = new byte[BulkHeader.Length];
         var requests = new RequestBuffer();
+        using var reader = new BulkReader(socket);
         try
         {
             BulkSocket.Configure(socket);
-            if (!await HelloAsync(socket, header).ConfigureAwait(false))
+            if (!await HelloAsync(socket, reader, header).ConfigureAwait(false))
             {
                 reason = "hello refused";
                 return;
             }
 
-            while (await BulkSocket.ReadExactlyAsync(socket, header, closing.Token).ConfigureAwait(false))
+            while (await reader.ReadExactlyAsync(header, closing.Token).ConfigureAwait(false))
             {
                 var frame = BulkHeader.Read(header, options.MaxMessageBytes);
                 if (frame.Kind != BulkFrameKind.Call)
@@ -139,7 +140,7 @@ internal sealed class BulkListener : IAsyncDisposable
                     throw new BulkProtocolException(StatusCode.Internal, $"bulk frame of kind {frame.Kind} where a call was expected");
                 }
 
-                await ServeCallAsync(socket, frame, peer, requests).ConfigureAwait(false);
+                await ServeCallAsync(socket, reader, frame, peer, requests).ConfigureAwait(false);
             }
         }
         catch (BulkProtocolException e)
@@ -165,9 +166,9 @@ internal sealed class BulkListener : IAsyncDisposable
     }
 
     /// <summary>The first frame must be a Hello carrying the cluster token (when the server has one).</summary>
-    private async Task<bool> HelloAsync(Socket socket, byte[] header)
+    private async Task<bool> HelloAsync(Socket socket, BulkReader reader, byte[] header)
     {
-        if (!await BulkSocket.ReadExactlyAsync(socket, header, closing.Token).ConfigureAwait(false))
+        if (!await reader.ReadExactlyAsync(header, closing.Token).ConfigureAwait(false))
         {
             return false;
         }
@@ -179,7 +180,7 @@ internal sealed class BulkListener : IAsyncDisposable
         }
 
         var text = new byte[hello.TextLength];
-        if (!await BulkSocket.ReadExactlyAsync(socket, text, closing.Token).ConfigureAwait(false) && text.Length > 0)
+        if (!await reader.ReadExactlyAsync(text, closing.Token).ConfigureAwait(false) && text.Length > 0)
         {
             return false;
         }
@@ -195,7 +196,7 @@ internal sealed class BulkListener : IAsyncDisposable
         return true;
     }
 
-    private async Task ServeCallAsync(Socket socket, BulkHeader frame, string peer, RequestBuffer requests)
+    private async Task ServeCallAsync(Socket socket, BulkReader reader, BulkHeader frame, string peer, RequestBuffer requests)
     {
         var started = Stopwatch.GetTimestamp();
         byte[]? response = null;
@@ -207,14 +208,14 @@ internal sealed class BulkListener : IAsyncDisposable
             // so the rest of the message can be read straight into its place (RequestBuffer).
             var head = Math.Min(frame.MessageLength, RequestBuffer.PeekBytes);
             var small = requests.Small.AsMemory(0, frame.TextLength + head);
-            if (!await BulkSocket.ReadExactlyAsync(socket, small, closing.Token).ConfigureAwait(false) && small.Length > 0)
+            if (!await reader.ReadExactlyAsync(small, closing.Token).ConfigureAwait(false) && small.Length > 0)
             {
                 throw new IOException("the peer closed the bulk connection inside a call frame");
             }
 
             path = Encoding.UTF8.GetString(requests.Small, 0, frame.TextLength);
             var message = requests.Place(requests.Small.AsSpan(frame.TextLength, head), frame.MessageLength);
-            if (!await BulkSocket.ReadExactlyAsync(socket, message[head..], closing.Token).ConfigureAwait(false) && message.Length > head)
+            if (!await reader.ReadExactlyAsync(message[head..], closing.Token).ConfigureAwait(false) && message.Length > head)
             {
                 throw new IOException("the peer closed the bulk connection inside a call frame");
             }

@@ -1,33 +1,11 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Mirror.Rpc.Bulk;
 
-/// <summary>Exact reads and whole writes on a connected stream socket (both ends of the bulk channel).</summary>
+/// <summary>Whole writes on a connected stream socket and its options (both ends of the bulk channel; reads: <see cref="BulkReader"/>).</summary>
 internal static class BulkSocket
 {
-    /// <summary>Fills <paramref name="buffer"/>; false when the peer closed before the first byte, IOException when it closed inside.</summary>
-    public static async ValueTask<bool> ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken ct)
-    {
-        var done = 0;
-        while (done < buffer.Length)
-        {
-            var n = await socket.ReceiveAsync(buffer[done..], SocketFlags.None, ct).ConfigureAwait(false);
-            if (n == 0)
-            {
-                if (done == 0)
-                {
-                    return false;
-                }
-
-                throw new IOException($"the peer closed the bulk connection after {done} of {buffer.Length} bytes");
-            }
-
-            done += n;
-        }
-
-        return true;
-    }
-
     public static async ValueTask WriteAsync(Socket socket, ReadOnlyMemory<byte> buffer, CancellationToken ct)
     {
         while (!buffer.IsEmpty)
@@ -35,6 +13,37 @@ internal static class BulkSocket
             var n = await socket.SendAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
             buffer = buffer[n..];
         }
+    }
+
+    /// <summary>
+    /// <paramref name="head"/> then <paramref name="body"/> as one gather send (one sendmsg with two iovecs
+    /// for array-backed memory), so the body is never copied into a frame buffer. A cancelled
+    /// <paramref name="ct"/> closes the socket (the gather send takes no token; the connection is not reused).
+    /// </summary>
+    public static async ValueTask WriteAsync(Socket socket, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, CancellationToken ct)
+    {
+        if (!MemoryMarshal.TryGetArray(head, out var first) || !MemoryMarshal.TryGetArray(body, out var second))
+        {
+            await WriteAsync(socket, head, ct).ConfigureAwait(false);
+            await WriteAsync(socket, body, ct).ConfigureAwait(false);
+            return;
+        }
+
+        ct.ThrowIfCancellationRequested();
+        int sent;
+        using (ct.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket))
+        {
+            sent = await socket.SendAsync(new[] { first, second }, SocketFlags.None).ConfigureAwait(false);
+        }
+
+        ct.ThrowIfCancellationRequested();
+        if (sent < head.Length)
+        {
+            await WriteAsync(socket, head[sent..], ct).ConfigureAwait(false);
+            sent = head.Length;
+        }
+
+        await WriteAsync(socket, body[(sent - head.Length)..], ct).ConfigureAwait(false);
     }
 
     public static void Configure(Socket socket)
