@@ -75,7 +75,8 @@ public sealed partial class MirrorClient : IAsyncDisposable
     public static async Task<MirrorClient> ConnectAsync(string mdsAddress, string? token, MirrorClientOptions? options = null, CancellationToken ct = default)
     {
         options ??= new MirrorClientOptions();
-        var mds = new MdsClient(options.Connect(mdsAddress, token), options.Mds);
+        var grpc = options.Connect(mdsAddress, token);
+        var mds = new MdsClient(options.Mds.UseBulk ? new MdsBulkInvoker(grpc, address => BulkChannelInvoker.ForAddress(address, token)) : grpc, options.Mds);
         try
         {
             await mds.ConnectAsync(options.ClientUuid, options.IwmAware, ct);

@@ -45,6 +45,7 @@ public sealed partial class MdsClient : IDisposable
         ClientUuid = clientUuid;
         IwmAware = iwmAware;
         LeaseMs = reply.LeaseMs;
+        (rpc as MdsBulkInvoker)?.UseBulkAddress(reply.BulkAddress);
         return reply;
     }
 
@@ -245,4 +246,7 @@ public sealed record MdsClientOptions
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(50);
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Send unary calls over the MDS's bulk channel when it offers one (default); false = gRPC only.</summary>
+    public bool UseBulk { get; init; } = true;
 }

@@ -16,6 +16,7 @@ internal sealed class MdsRole : IDaemonRole
         new("--token-file", "FILE", "file holding the cluster token every call must carry", Required: true),
         new("--listen", "HOST:PORT", "gRPC listener (default 127.0.0.1:0 = an ephemeral port)"),
         new("--metrics-port", "N", "HTTP port for /metrics and /healthz (default 0 = ephemeral)"),
+        new("--bulk-port", "N", "TCP port of the bulk channel for unary calls (default 0 = ephemeral)"),
         new("--client-lease-ms", "MS", "evict a client not heard from for this long (default 30000)"),
         new("--lock-callback-timeout-ms", "MS", "evict a lock holder that does not cancel this long after a callback (default 10000)"),
         new("--recovery-window-ms", "MS", "after a restart, wait this long for clients to reconnect and replay locks (default 15000)"),
@@ -27,6 +28,7 @@ internal sealed class MdsRole : IDaemonRole
         var token = options.ReadTokenFile("--token-file");
         var (host, port) = options.HostPort("--listen") ?? ("127.0.0.1", 0);
         var metricsPort = options.Int("--metrics-port", 0, 65535) ?? 0;
+        var bulkPort = options.Int("--bulk-port", 0, 65535) ?? 0;
         var lease = options.Int("--client-lease-ms", 100, int.MaxValue) ?? 30_000;
         var callbackTimeout = options.Int("--lock-callback-timeout-ms", 10, int.MaxValue) ?? 10_000;
         var recoveryWindow = options.Int("--recovery-window-ms", 0, int.MaxValue) ?? 15_000;
@@ -39,6 +41,7 @@ internal sealed class MdsRole : IDaemonRole
                 ListenHost = host,
                 Port = port,
                 MetricsPort = metricsPort,
+                BulkPort = bulkPort,
                 Token = token,
                 LoggerFactory = loggers,
                 ClientLease = TimeSpan.FromMilliseconds(lease),

@@ -14,6 +14,9 @@ public sealed class MdsHostOptions
     /// <summary>0 = an ephemeral port (read <see cref="MdsHost.Address"/>).</summary>
     public int Port { get; init; }
 
+    /// <summary>TCP port of the bulk channel for unary calls (Mirror.Rpc Bulk/): 0 = ephemeral, null = gRPC only.</summary>
+    public int? BulkPort { get; init; } = 0;
+
     /// <summary>0 = ephemeral, null = no /metrics listener.</summary>
     public int? MetricsPort { get; init; } = 0;
 
@@ -52,6 +55,9 @@ public sealed class MdsHost : IAsyncDisposable
     /// <summary>host:port of the gRPC listener.</summary>
     public string Address => server.Address ?? "";
 
+    /// <summary>host:port of the bulk channel, or null (gRPC only).</summary>
+    public string? BulkAddress => server.BulkAddress;
+
     public Uri? MetricsUri => server.MetricsUri;
 
     public MdsCore Core => core;
@@ -80,10 +86,12 @@ public sealed class MdsHost : IAsyncDisposable
                 Host = o.ListenHost,
                 Port = o.Port,
                 MetricsPort = o.MetricsPort,
+                BulkPort = o.BulkPort,
                 Token = o.Token,
                 LoggerFactory = o.LoggerFactory,
                 Health = () => core.Model.Healthy,
             }, [service.Build()], ct).ConfigureAwait(false);
+            service.BulkAddress = server.BulkAddress ?? "";
             o.LoggerFactory.CreateLogger<MdsHost>().Serving(server.Address, o.DataDir, core.BootId);
             return new MdsHost(core, metrics, server);
         }

@@ -64,6 +64,9 @@ public sealed partial class MdsService(MdsCore core)
         .Unary<ResizeVolumeRequest, VolumeInfo>(MdsMethods.ResizeVolume, (r, _) => ResizeVolume(r))
         .Unary<ReserveSpaceRequest, ReserveSpaceReply>(MdsMethods.ReserveSpace, (r, _) => ReserveSpace(r));
 
+    /// <summary>host:port of the bulk channel told to clients in ConnectReply (set by Host/MdsHost once it listens); empty = none.</summary>
+    public string BulkAddress { get; set; } = "";
+
     /// <summary>Connect (IWM §2.2.5): a durable client id; during recovery a known uuid gets its id back.</summary>
     public async Task<ConnectReply> Connect(ConnectRequest request)
     {
@@ -75,6 +78,7 @@ public sealed partial class MdsService(MdsCore core)
             LeaseMs = (uint)core.Clients.Lease.TotalMilliseconds,
             Recovering = result.Recovering,
             Reconnected = result.Reconnected,
+            BulkAddress = BulkAddress,
         };
     }
 
