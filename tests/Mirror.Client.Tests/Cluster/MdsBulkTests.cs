@@ -76,9 +76,10 @@ public sealed class MdsBulkTests
         await client.ConnectAsync("bulk-test", iwmAware: false);
         await client.MkdirAsync(Fid.Root, "after", 0x1ED);
 
-        Assert.NotEqual(before, cluster.Mds.BulkAddress);
+        // The restarted MDS listens on a new ephemeral bulk port (the same one only if the kernel hands it out again).
         Assert.Equal(cluster.Mds.BulkAddress, ((MdsBulkInvoker)GetInvoker(client)).BulkAddress);
-        Assert.Equal([before!, cluster.Mds.BulkAddress!], bulk.Targets);
+        Assert.Equal(before, bulk.Targets[0]);
+        Assert.Equal(cluster.Mds.BulkAddress, bulk.Targets[^1]);
         Assert.Equal([MdsMethods.Mkdir], bulk.Methods);
     }
 
