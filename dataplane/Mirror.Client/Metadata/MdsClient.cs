@@ -247,6 +247,11 @@ public sealed record MdsClientOptions
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Send unary calls over the MDS's bulk channel when it offers one (default); false = gRPC only.</summary>
-    public bool UseBulk { get; init; } = true;
+    /// <summary>
+    /// Send unary calls over the MDS's bulk channel when it offers one. Off by default: the blocking callbacks
+    /// still come over the gRPC stream, and a reply on the separate bulk connection can overtake a callback
+    /// the MDS sent before it (a cached layout lock used after its revocation was already sent; seen under
+    /// load in FsyncFailureTests). Needs callback/reply ordering (a callback sequence in every reply) first.
+    /// </summary>
+    public bool UseBulk { get; init; }
 }
