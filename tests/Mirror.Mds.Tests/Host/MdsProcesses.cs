@@ -14,6 +14,7 @@ namespace Mirror.Mds.Tests;
 internal sealed class MdsProcesses : IDisposable
 {
     private readonly List<Process> started = [];
+    private bool disposed;
 
     public MdsProcesses(string token, string prefix)
     {
@@ -27,6 +28,12 @@ internal sealed class MdsProcesses : IDisposable
 
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         foreach (var p in started)
         {
             if (!p.HasExited)

@@ -14,7 +14,7 @@ namespace Mirror.Mds.Tests;
 /// destroys run afterwards. A real mirrord mds killed with SIGKILL while those destroys are still in flight
 /// destroys them after its restart, and the unlinked name never comes back.
 /// </summary>
-public sealed class OrphanCrashTests : IAsyncDisposable
+public sealed class OrphanCrashTests : IAsyncDisposable, IDisposable
 {
     private const string Token = "orphan-crash-secret";
     private readonly MdsProcesses processes = new(Token, "mds-orphan-crash-");
@@ -24,15 +24,24 @@ public sealed class OrphanCrashTests : IAsyncDisposable
     private RpcServer? ost;
     private int generation = 1;
 
+    /// <summary>Also as IDisposable: the mirrord process is stopped whichever dispose the runner calls.</summary>
+    public void Dispose() => processes.Dispose();
+
     public async ValueTask DisposeAsync()
     {
         answer.TrySetResult();
-        if (ost is not null)
+        try
         {
-            await ost.DisposeAsync();
+            // The MDS first: it is a process of its own and must not outlive the test, whatever the stand-in OST does.
+            processes.Dispose();
         }
-
-        processes.Dispose();
+        finally
+        {
+            if (ost is not null)
+            {
+                await ost.DisposeAsync();
+            }
+        }
     }
 
     [Fact]
