@@ -15,7 +15,9 @@ public sealed class MountMetricsTests(ClusterOnly fixture) : IClassFixture<Clust
     {
         await using var mount = await MountProcess.StartAsync(Cluster);
         Assert.Equal("127.0.0.1", mount.MetricsUri().Host);
-        Assert.Contains(mount.MetricsUri().ToString(), mount.Log, StringComparison.Ordinal); // logged
+        var uri = mount.MetricsUri().ToString();
+        // The ready file can appear before the mount's log line has come through the stdout pipe.
+        await Wait.UntilAsync(() => mount.Log.Contains(uri, StringComparison.Ordinal), TimeSpan.FromSeconds(10), $"the mount to log its metrics address {uri}");
 
         var name = $"m-{Guid.NewGuid():N}";
         File.WriteAllText(mount[name], "metrics");

@@ -113,6 +113,23 @@ public sealed partial class MirrorFile : IAsyncDisposable
             {
                 await RefreshLayoutAsync(held.Generation, forWrite: false, ct);
             }
+            catch (MirrorException e) when (e.Errno == Errno.EIO && attempt == 0)
+            {
+                // Every mirror the held layout calls readable failed. The layout may be older than the MDS's: a
+                // flag-only change (an epoch close that made a dead primary STALE and the secondaries readable,
+                // IWM §2.2.7.3) revokes LAYOUT CR without waiting, so its callback can still be on the way. Ask the
+                // MDS; read again only if the layout moved on, else the EIO stands.
+                if (client.Locks is { } locks)
+                {
+                    await locks.DropLayoutAsync(Fid, held.Generation);
+                }
+
+                await RefreshLayoutAsync(held.Generation, forWrite: false, ct);
+                if (Layout.Generation == held.Generation)
+                {
+                    throw;
+                }
+            }
         }
     }
 
