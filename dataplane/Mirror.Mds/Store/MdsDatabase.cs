@@ -7,9 +7,10 @@ using Mirror.Mds.Namespace;
 namespace Mirror.Mds.Store;
 
 /// <summary>
-/// The authoritative metadata: one SQLite file in WAL mode with synchronous=FULL (a committed transaction
-/// survives kill -9 and power loss). Writes go only through <see cref="GroupCommitter"/>; this class opens
-/// connections, creates the schema and reads rows back for recovery and the changelog.
+/// The authoritative metadata: one SQLite file in WAL mode (a committed transaction survives kill -9 and power
+/// loss: <see cref="GroupCommitter"/> syncs the WAL after each COMMIT, see <see cref="WalSync"/>). Writes go only
+/// through the committer; this class opens connections, creates the schema and reads rows back for recovery and
+/// the changelog.
 /// </summary>
 public sealed class MdsDatabase
 {
@@ -36,12 +37,20 @@ public sealed class MdsDatabase
     private string ConnectionString { get; }
 
     /// <summary>A connection with the durability pragmas applied (they are per connection).</summary>
-    public SqliteConnection Open()
+    public SqliteConnection Open() => Open("FULL");
+
+    /// <summary>
+    /// The committer's connection: synchronous=NORMAL, so COMMIT does not fsync and the caller must make the WAL
+    /// durable itself (<see cref="WalSync"/>) before it answers anyone. Never use it without that sync.
+    /// </summary>
+    internal SqliteConnection OpenUnsyncedWriter() => Open("NORMAL");
+
+    private SqliteConnection Open(string synchronous)
     {
         var connection = new SqliteConnection(ConnectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA busy_timeout=5000;";
+        command.CommandText = $"PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=OFF; PRAGMA busy_timeout=5000;";
         command.ExecuteNonQuery();
         return connection;
     }
