@@ -73,12 +73,58 @@ public sealed class MdsDatabase
             }
         }
 
+        foreach (var (table, create) in Schema.Tables)
+        {
+            RebuildWithoutRowid(connection, transaction, table, create);
+        }
+
         using var version = connection.CreateCommand();
         version.Transaction = transaction;
         version.CommandText = "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', $v)";
         version.Parameters.AddWithValue("$v", Schema.Version);
         version.ExecuteNonQuery();
         transaction.Commit();
+    }
+
+    /// <summary>
+    /// A table an older MDS created with a rowid (and an automatic index for its key) is copied into its WITHOUT ROWID
+    /// form (Schema.Tables), in the open's transaction: same columns and rows, one b-tree to write instead of two.
+    /// </summary>
+    private static void RebuildWithoutRowid(SqliteConnection connection, SqliteTransaction transaction, string table, string create)
+    {
+        if (!create.Contains("WITHOUT ROWID", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        using var current = connection.CreateCommand();
+        current.Transaction = transaction;
+        current.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $t";
+        current.Parameters.AddWithValue("$t", table);
+        if (current.ExecuteScalar() is not string sql || sql.Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        using var rebuild = connection.CreateCommand();
+        rebuild.Transaction = transaction;
+        rebuild.CommandText = $"ALTER TABLE {table} RENAME TO {table}_rowid; {create}";
+        rebuild.ExecuteNonQuery();
+        var columns = new List<string>();
+        using (var info = connection.CreateCommand())
+        {
+            info.Transaction = transaction;
+            info.CommandText = $"SELECT name FROM pragma_table_info('{table}')";
+            using var reader = info.ExecuteReader();
+            while (reader.Read())
+            {
+                columns.Add(reader.GetString(0));
+            }
+        }
+
+        var list = string.Join(", ", columns);
+        rebuild.CommandText = $"INSERT INTO {table} ({list}) SELECT {list} FROM {table}_rowid; DROP TABLE {table}_rowid;";
+        rebuild.ExecuteNonQuery();
     }
 
     public Dictionary<string, long> LoadMeta()
