@@ -5,7 +5,7 @@ namespace Mirror.Mds.Store;
 
 /// <summary>
 /// Where a mutation's time goes (README.md "How fast"): applying it under the model lock, waiting in the
-/// commit queue, the batch's statements, the COMMIT (WAL append + fsync), the WAL checkpoint, and the hop back
+/// commit queue, the batch's statements, the COMMIT (WAL write), the WAL sync, the WAL checkpoint, and the hop back
 /// to the caller. Meter "Mirror.Mds.Store" (served at /metrics with every "Mirror." meter); process-wide, so
 /// several MDS cores in one test process add up.
 /// </summary>
