@@ -86,4 +86,70 @@ public sealed class GroupCommitTests(ITestOutputHelper output)
         Assert.Equal([ChangelogType.ClMkdir], (await mds.ChangelogAsync()).Select(r => r.Type));
         Assert.True((await mds.MkdirAsync("after")).Created);
     }
+
+    [Fact]
+    public async Task A_committed_batch_is_answered_only_after_the_wal_is_synced()
+    {
+        await using var mds = await StartAsync();
+        await mds.MkdirAsync("warm");
+        // Holds the committer between COMMIT and the WAL sync long enough to look at both sides.
+        FaultPoints.Set(GroupCommitter.WalSyncFault, new FaultSpec(FaultAction.Delay, DelayMs: 3000, Remaining: 1));
+        try
+        {
+            // An idle MDS commits a lone mutation on the caller's thread, so the caller runs on its own.
+            var mkdir = Task.Run(() => mds.MkdirAsync("pending"));
+            await WaitForAsync(() => CommittedEntries(mds).Contains("pending"), "the COMMIT of the pending mkdir");
+            Assert.False(mkdir.IsCompleted, "the mkdir was answered before the WAL sync that makes it durable");
+            Assert.True((await mkdir).Created);
+        }
+        finally
+        {
+            FaultPoints.Clear(GroupCommitter.WalSyncFault);
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_wal_sync_fails_the_caller_and_the_mds_refuses_changes_until_restart()
+    {
+        await using var mds = await StartAsync();
+        await mds.MkdirAsync("kept");
+        FaultPoints.Set(GroupCommitter.WalSyncFault, new FaultSpec(FaultAction.Fail, Remaining: 1));
+        try
+        {
+            // COMMIT went through, the sync did not: the change is not known durable, so nobody is told it is.
+            var e = await Fails(Errno.EIO, () => mds.MkdirAsync("unsynced"));
+            Assert.Contains("mds.wal-sync", e.Message);
+            Assert.False(mds.Core.Model.Healthy);
+            await Fails(Errno.EIO, () => mds.MkdirAsync("refused"));
+        }
+        finally
+        {
+            FaultPoints.Clear(GroupCommitter.WalSyncFault);
+        }
+
+        await mds.ReopenAsync();
+        Assert.True(mds.Core.Model.Healthy);
+        await mds.Service.Lookup(new LookupRequest { Parent = Root, Name = "kept" });
+        await Fails(Errno.ENOENT, () => mds.Service.Lookup(new LookupRequest { Parent = Root, Name = "refused" }));
+        Assert.True((await mds.MkdirAsync("after")).Created);
+    }
+
+    /// <summary>Names in the root as another SQLite connection sees them: what COMMIT has put in the WAL.</summary>
+    private static HashSet<string> CommittedEntries(TestMds mds)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(
+            $"Data Source={Path.Combine(mds.Dir, "mds.sqlite")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM dentries WHERE parent = $p";
+        command.Parameters.AddWithValue("$p", Core.Fid.Root.ToBytes());
+        using var reader = command.ExecuteReader();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
 }

@@ -27,6 +27,8 @@ public sealed class SchemaMigrationTests
 
         await mds.ReopenAsync(() => RewriteAsVersion1(Path.Combine(mds.Dir, "mds.sqlite")));
 
+        // The rowid table of version 1 was rebuilt WITHOUT ROWID (one b-tree per row write) with its rows.
+        Assert.Contains("WITHOUT ROWID", TableSql(Path.Combine(mds.Dir, "mds.sqlite"), "inodes"));
         var attr = await mds.Service.GetAttr(new FidRequest { Fid = f.Attr.Fid });
         Assert.Equal(777ul, attr.Size);
         Assert.Equal(f.Layout, (await mds.Service.GetLayout(new FidRequest { Fid = f.Attr.Fid })).Layout);
@@ -38,6 +40,16 @@ public sealed class SchemaMigrationTests
         await mds.ReopenAsync();
         Assert.Equal(600ul, (await mds.Service.GetVolume(new VolumeRequest { Name = "v" })).UsedBytes);
         Assert.Equal("v", (await mds.Service.GetXattr(new XattrRequest { Fid = f.Attr.Fid, Name = "user.k" })).Value.ToStringUtf8());
+    }
+
+    private static string TableSql(string path, string table)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $t";
+        command.Parameters.AddWithValue("$t", table);
+        return (string)command.ExecuteScalar()!;
     }
 
     private static void RewriteAsVersion1(string path)
@@ -61,5 +73,6 @@ public sealed class SchemaMigrationTests
         using var check = connection.CreateCommand();
         check.CommandText = "SELECT COUNT(*) FROM pragma_table_info('inodes') WHERE name = 'reserved'";
         Assert.Equal(0L, (long)check.ExecuteScalar()!);
+        Assert.DoesNotContain("WITHOUT ROWID", TableSql(path, "inodes"));
     }
 }

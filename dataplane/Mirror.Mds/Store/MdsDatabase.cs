@@ -7,9 +7,10 @@ using Mirror.Mds.Namespace;
 namespace Mirror.Mds.Store;
 
 /// <summary>
-/// The authoritative metadata: one SQLite file in WAL mode with synchronous=FULL (a committed transaction
-/// survives kill -9 and power loss). Writes go only through <see cref="GroupCommitter"/>; this class opens
-/// connections, creates the schema and reads rows back for recovery and the changelog.
+/// The authoritative metadata: one SQLite file in WAL mode (a committed transaction survives kill -9 and power
+/// loss: <see cref="GroupCommitter"/> syncs the WAL after each COMMIT, see <see cref="WalSync"/>). Writes go only
+/// through the committer; this class opens connections, creates the schema and reads rows back for recovery and
+/// the changelog.
 /// </summary>
 public sealed class MdsDatabase
 {
@@ -36,12 +37,20 @@ public sealed class MdsDatabase
     private string ConnectionString { get; }
 
     /// <summary>A connection with the durability pragmas applied (they are per connection).</summary>
-    public SqliteConnection Open()
+    public SqliteConnection Open() => Open("FULL");
+
+    /// <summary>
+    /// The committer's connection: synchronous=NORMAL, so COMMIT does not fsync and the caller must make the WAL
+    /// durable itself (<see cref="WalSync"/>) before it answers anyone. Never use it without that sync.
+    /// </summary>
+    internal SqliteConnection OpenUnsyncedWriter() => Open("NORMAL");
+
+    private SqliteConnection Open(string synchronous)
     {
         var connection = new SqliteConnection(ConnectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA busy_timeout=5000;";
+        command.CommandText = $"PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=OFF; PRAGMA busy_timeout=5000;";
         command.ExecuteNonQuery();
         return connection;
     }
@@ -64,12 +73,58 @@ public sealed class MdsDatabase
             }
         }
 
+        foreach (var (table, create) in Schema.Tables)
+        {
+            RebuildWithoutRowid(connection, transaction, table, create);
+        }
+
         using var version = connection.CreateCommand();
         version.Transaction = transaction;
         version.CommandText = "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', $v)";
         version.Parameters.AddWithValue("$v", Schema.Version);
         version.ExecuteNonQuery();
         transaction.Commit();
+    }
+
+    /// <summary>
+    /// A table an older MDS created with a rowid (and an automatic index for its key) is copied into its WITHOUT ROWID
+    /// form (Schema.Tables), in the open's transaction: same columns and rows, one b-tree to write instead of two.
+    /// </summary>
+    private static void RebuildWithoutRowid(SqliteConnection connection, SqliteTransaction transaction, string table, string create)
+    {
+        if (!create.Contains("WITHOUT ROWID", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        using var current = connection.CreateCommand();
+        current.Transaction = transaction;
+        current.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $t";
+        current.Parameters.AddWithValue("$t", table);
+        if (current.ExecuteScalar() is not string sql || sql.Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        using var rebuild = connection.CreateCommand();
+        rebuild.Transaction = transaction;
+        rebuild.CommandText = $"ALTER TABLE {table} RENAME TO {table}_rowid; {create}";
+        rebuild.ExecuteNonQuery();
+        var columns = new List<string>();
+        using (var info = connection.CreateCommand())
+        {
+            info.Transaction = transaction;
+            info.CommandText = $"SELECT name FROM pragma_table_info('{table}')";
+            using var reader = info.ExecuteReader();
+            while (reader.Read())
+            {
+                columns.Add(reader.GetString(0));
+            }
+        }
+
+        var list = string.Join(", ", columns);
+        rebuild.CommandText = $"INSERT INTO {table} ({list}) SELECT {list} FROM {table}_rowid; DROP TABLE {table}_rowid;";
+        rebuild.ExecuteNonQuery();
     }
 
     public Dictionary<string, long> LoadMeta()
