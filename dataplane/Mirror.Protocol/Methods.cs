@@ -14,13 +14,13 @@ public static class MdsMethods
     public const string GetAttr = "/mirror.mds.Mds/GetAttr";                 // FidRequest → Attr
     public const string SetAttr = "/mirror.mds.Mds/SetAttr";                 // Mds.SetAttrRequest → Attr
     public const string UpdateSize = "/mirror.mds.Mds/UpdateSize";           // UpdateSizeRequest → Attr
-    public const string Create = "/mirror.mds.Mds/Create";                   // CreateRequest → CreateReply (regular file)
+    public const string Create = "/mirror.mds.Mds/Create";                   // CreateRequest → CreateReply (regular file; parent_attr = the parent)
     public const string Mkdir = "/mirror.mds.Mds/Mkdir";                     // CreateRequest → CreateReply
     public const string Symlink = "/mirror.mds.Mds/Symlink";                 // CreateRequest → CreateReply
     public const string Readdir = "/mirror.mds.Mds/Readdir";                 // ReaddirRequest → ReaddirReply
-    public const string Unlink = "/mirror.mds.Mds/Unlink";                   // NameRequest → Empty
-    public const string Rmdir = "/mirror.mds.Mds/Rmdir";                     // NameRequest → Empty
-    public const string Rename = "/mirror.mds.Mds/Rename";                   // RenameRequest → Empty
+    public const string Unlink = "/mirror.mds.Mds/Unlink";                   // NameRequest → NamespaceReply (an Empty before: wire-compatible)
+    public const string Rmdir = "/mirror.mds.Mds/Rmdir";                     // NameRequest → NamespaceReply (an Empty before)
+    public const string Rename = "/mirror.mds.Mds/Rename";                   // RenameRequest → NamespaceReply (an Empty before)
     public const string Statfs = "/mirror.mds.Mds/Statfs";                   // StatfsRequest (an Empty is a valid one) → Mds.StatfsReply
     public const string GetLayout = "/mirror.mds.Mds/GetLayout";             // FidRequest → LayoutReply
     public const string LayoutIntent = "/mirror.mds.Mds/LayoutIntent";       // LayoutIntentRequest → LayoutReply
@@ -36,7 +36,7 @@ public static class MdsMethods
     public const string SetFault = "/mirror.mds.Mds/SetFault";               // SetFaultRequest → SetFaultReply
 
     // POSIX mount support: hard links, extended attributes.
-    public const string Link = "/mirror.mds.Mds/Link";                       // LinkRequest → Attr (of the file, nlink counted)
+    public const string Link = "/mirror.mds.Mds/Link";                       // LinkRequest → Attr (of the file, nlink counted; parent_attr = the new parent)
     public const string GetXattr = "/mirror.mds.Mds/GetXattr";               // XattrRequest → XattrReply
     public const string SetXattr = "/mirror.mds.Mds/SetXattr";               // SetXattrRequest → Empty
     public const string ListXattr = "/mirror.mds.Mds/ListXattr";             // FidRequest → ListXattrReply

@@ -151,6 +151,36 @@ public sealed class NamespaceTests(MountedCluster fixture) : IClassFixture<Mount
     }
 
     [Fact]
+    public async Task Trusted_extended_attributes_are_for_root_only_as_on_ext4()
+    {
+        var file = Path.Combine(fixture.NewDir("trusted"), "f");
+        File.WriteAllText(file, "x");
+        File.SetUnixFileMode(file, (UnixFileMode)0x1B6); // 0666: what follows is not about file permissions
+        await Programs.OkAsync(Programs.RunAsync("setfattr", "-n", "trusted.k", "-v", "root's", file), "setfattr trusted.k as root");
+        await Programs.OkAsync(Programs.RunAsync("setfattr", "-n", "user.u", "-v", "anyone's", file), "setfattr user.u");
+        var asRoot = await Programs.OkAsync(Programs.RunAsync("getfattr", "-d", "-m", "-", file), "getfattr -d -m - as root");
+        Assert.Contains("trusted.k=\"root's\"", asRoot, StringComparison.Ordinal);
+
+        // Another uid: listxattr leaves trusted.* out, getxattr says it is not there, set and remove are EPERM.
+        var listed = await Programs.OkAsync(Programs.AsNobodyAsync($"getfattr -d -m - '{file}'"), "getfattr -d -m - as nobody");
+        Assert.Contains("user.u=\"anyone's\"", listed, StringComparison.Ordinal);
+        Assert.DoesNotContain("trusted.", listed, StringComparison.Ordinal);
+        var get = await Programs.AsNobodyAsync($"getfattr -n trusted.k '{file}'");
+        Assert.NotEqual(0, get.Exit);
+        Assert.Contains("No such attribute", get.Stderr, StringComparison.Ordinal);
+        var set = await Programs.AsNobodyAsync($"setfattr -n trusted.other -v v '{file}'");
+        Assert.NotEqual(0, set.Exit);
+        Assert.Contains("Operation not permitted", set.Stderr, StringComparison.Ordinal);
+        var remove = await Programs.AsNobodyAsync($"setfattr -x trusted.k '{file}'");
+        Assert.NotEqual(0, remove.Exit);
+        Assert.Contains("Operation not permitted", remove.Stderr, StringComparison.Ordinal);
+
+        var after = await Programs.OkAsync(Programs.RunAsync("getfattr", "-d", "-m", "-", file), "getfattr -d -m - as root");
+        Assert.Contains("trusted.k=\"root's\"", after, StringComparison.Ordinal);
+        Assert.DoesNotContain("trusted.other", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Statfs_reports_the_cluster_capacity()
     {
         var df = await Programs.OkAsync(Programs.RunAsync("stat", "-f", "-c", "%S %b %a %l", fixture.Mount.Mountpoint), "stat -f");

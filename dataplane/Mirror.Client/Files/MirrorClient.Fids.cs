@@ -22,15 +22,6 @@ public sealed partial class MirrorClient
     }
 
     /// <summary>Creates (or opens, unless <see cref="CreateRequest.Exclusive"/>) the regular file <paramref name="request"/> names, owned as it says.</summary>
-    public async Task<MirrorFile> CreateAsync(CreateRequest request, string path, CancellationToken ct = default)
-    {
-        var created = await WithPath(path, () => Mds.CreateAsync(request, ct));
-        if (created.Attr.Kind != FileKind.Regular)
-        {
-            throw new MirrorException(created.Attr.Kind == FileKind.Directory ? Errno.EISDIR : Errno.EINVAL, $"{path}: not a regular file");
-        }
-
-        var fileLayout = created.Layout ?? (await Mds.GetLayoutAsync(created.Attr.Fid, ct)).Layout;
-        return new MirrorFile(this, path, created.Attr, fileLayout) { Created = created.Created };
-    }
+    public async Task<MirrorFile> CreateAsync(CreateRequest request, string path, CancellationToken ct = default) =>
+        (await CreateWithParentAsync(request, path, ct)).File;
 }

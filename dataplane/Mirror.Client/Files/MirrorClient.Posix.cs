@@ -1,4 +1,6 @@
 using Mirror.Client.Metadata;
+using Mirror.Core.Errors;
+using Mirror.Protocol.Mds;
 using MdsStatfsReply = Mirror.Protocol.Mds.StatfsReply;
 
 namespace Mirror.Client.Files;
@@ -6,6 +8,22 @@ namespace Mirror.Client.Files;
 /// <summary>By-path forms of the POSIX metadata calls (hard links, xattrs, renameat2 flags, statfs of a volume).</summary>
 public sealed partial class MirrorClient
 {
+    /// <summary>
+    /// Create (open O_CREAT) by parent FID with every field of the request, returning the open file and the
+    /// parent directory's attributes as of the commit (null from an MDS that does not send them).
+    /// </summary>
+    public async Task<(MirrorFile File, FileAttr? ParentAttr)> CreateWithParentAsync(CreateRequest request, string path, CancellationToken ct = default)
+    {
+        var created = await WithPath(path, () => Mds.CreateAsync(request, ct));
+        if (created.Attr.Kind != FileKind.Regular)
+        {
+            throw new MirrorException(created.Attr.Kind == FileKind.Directory ? Errno.EISDIR : Errno.EINVAL, $"{path}: not a regular file");
+        }
+
+        var fileLayout = created.Layout ?? (await Mds.GetLayoutAsync(created.Attr.Fid, ct)).Layout;
+        return (new MirrorFile(this, path, created.Attr, fileLayout) { Created = created.Created }, created.ParentAttr);
+    }
+
     /// <summary>link(2): <paramref name="newPath"/> becomes another name of the file at <paramref name="existingPath"/>.</summary>
     public async Task<FileAttr> LinkAsync(string existingPath, string newPath, CancellationToken ct = default)
     {

@@ -43,6 +43,9 @@ public sealed record FileAttr(
         a.SymlinkTarget,
         a.DataVersion);
 
+    /// <summary>Null for an absent message (a field an older peer does not send).</summary>
+    public static FileAttr? FromMsgOrNull(Attr? a) => a is null ? null : FromMsg(a);
+
     public static DateTimeOffset FromNs(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100);
 
     public static long ToNs(DateTimeOffset t) => (t - DateTimeOffset.UnixEpoch).Ticks * 100;
@@ -54,8 +57,31 @@ public sealed record LayoutResult(FileAttr Attr, FileLayout Layout)
     public static LayoutResult FromMsg(LayoutReply r) => new(FileAttr.FromMsg(r.Attr), r.Layout.ToModel());
 }
 
-/// <summary>The result of Create/Mkdir/Symlink; <paramref name="Created"/> is false when the name existed (not exclusive).</summary>
-public sealed record CreateResult(FileAttr Attr, FileLayout? Layout, bool Created);
+/// <summary>
+/// The result of Create/Mkdir/Symlink; <paramref name="Created"/> is false when the name existed (not exclusive).
+/// <see cref="ParentAttr"/>: the parent directory's attributes as of the commit (NFSv3 wcc "after"); null from
+/// an MDS that does not send them.
+/// </summary>
+public sealed record CreateResult(FileAttr Attr, FileLayout? Layout, bool Created)
+{
+    public FileAttr? ParentAttr { get; init; }
+
+    public static CreateResult FromMsg(CreateReply r) =>
+        new(FileAttr.FromMsg(r.Attr), r.Layout is null || r.Layout.Mirrors.Count == 0 ? null : r.Layout.ToModel(), r.Created)
+        {
+            ParentAttr = FileAttr.FromMsgOrNull(r.ParentAttr),
+        };
+}
+
+/// <summary>
+/// The directories' attributes as of the commit of an unlink, rmdir, rename or link (NFSv3 wcc "after"):
+/// <see cref="Parent"/> is the directory named first (rename: the source), <see cref="DstParent"/> the rename's
+/// destination. Null from an MDS that does not send them.
+/// </summary>
+public sealed record ParentAttrs(FileAttr? Parent, FileAttr? DstParent = null)
+{
+    public static ParentAttrs FromMsg(NamespaceReply r) => new(FileAttr.FromMsgOrNull(r.ParentAttr), FileAttr.FromMsgOrNull(r.DstParentAttr));
+}
 
 /// <summary>One directory entry.</summary>
 public sealed record DirectoryEntry(string Name, Fid Fid, FileKind Kind);

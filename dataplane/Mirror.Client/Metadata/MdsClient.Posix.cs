@@ -33,8 +33,36 @@ public sealed partial class MdsClient
 
     /// <summary>link(2): a new name for a non-directory (EPERM for directories, EXDEV across volumes).</summary>
     public async Task<FileAttr> LinkAsync(Fid fid, Fid newParent, string newName, CancellationToken ct = default) =>
-        FileAttr.FromMsg(await ModifyAsync<LinkRequest, Attr>(MdsMethods.Link,
-            new LinkRequest { Fid = fid.ToMsg(), NewParent = newParent.ToMsg(), NewName = newName }, ct));
+        (await LinkWithParentAsync(fid, newParent, newName, ct)).Attr;
+
+    /// <summary>link(2), with the new parent's attributes as of the commit (null from an MDS that sends none).</summary>
+    public async Task<(FileAttr Attr, FileAttr? ParentAttr)> LinkWithParentAsync(Fid fid, Fid newParent, string newName, CancellationToken ct = default)
+    {
+        var reply = await ModifyAsync<LinkRequest, Attr>(MdsMethods.Link,
+            new LinkRequest { Fid = fid.ToMsg(), NewParent = newParent.ToMsg(), NewName = newName }, ct);
+        return (FileAttr.FromMsg(reply), FileAttr.FromMsgOrNull(reply.ParentAttr));
+    }
+
+    // ---- namespace changes that return the directories' attributes (NFSv3 wcc data) ----
+
+    /// <summary>unlink(2), with the directory's attributes as of the commit.</summary>
+    public async Task<ParentAttrs> UnlinkWithParentAsync(Fid parent, string name, CancellationToken ct = default) =>
+        ParentAttrs.FromMsg(await ModifyAsync<NameRequest, NamespaceReply>(MdsMethods.Unlink, new NameRequest { Parent = parent.ToMsg(), Name = name }, ct));
+
+    /// <summary>rmdir(2), with the directory's attributes as of the commit.</summary>
+    public async Task<ParentAttrs> RmdirWithParentAsync(Fid parent, string name, CancellationToken ct = default) =>
+        ParentAttrs.FromMsg(await ModifyAsync<NameRequest, NamespaceReply>(MdsMethods.Rmdir, new NameRequest { Parent = parent.ToMsg(), Name = name }, ct));
+
+    /// <summary>renameat2(2), with both directories' attributes as of the commit (<see cref="ParentAttrs.DstParent"/> = the destination).</summary>
+    public async Task<ParentAttrs> RenameWithParentsAsync(Fid srcParent, string srcName, Fid dstParent, string dstName, uint flags = 0, CancellationToken ct = default) =>
+        ParentAttrs.FromMsg(await ModifyAsync<RenameRequest, NamespaceReply>(MdsMethods.Rename, new RenameRequest
+        {
+            SrcParent = srcParent.ToMsg(),
+            SrcName = srcName,
+            DstParent = dstParent.ToMsg(),
+            DstName = dstName,
+            Flags = flags,
+        }, ct));
 
     /// <summary>getxattr(2): ENODATA when absent, ENOTSUP outside the user./trusted. namespaces.</summary>
     public async Task<byte[]> GetXattrAsync(Fid fid, string name, CancellationToken ct = default) =>

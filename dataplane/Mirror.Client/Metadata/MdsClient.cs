@@ -192,7 +192,7 @@ public sealed partial class MdsClient : IDisposable
     private async Task<CreateResult> CreateLikeAsync(string method, CreateRequest request, CancellationToken ct)
     {
         var reply = await ModifyAsync<CreateRequest, CreateReply>(method, request, ct);
-        return new CreateResult(FileAttr.FromMsg(reply.Attr), reply.Layout is null || reply.Layout.Mirrors.Count == 0 ? null : reply.Layout.ToModel(), reply.Created);
+        return CreateResult.FromMsg(reply);
     }
 
     /// <summary>A call that is safe to repeat: retried on UNAVAILABLE with exponential backoff until the retry deadline.</summary>

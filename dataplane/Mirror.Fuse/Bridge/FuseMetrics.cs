@@ -31,6 +31,9 @@ internal static class FuseMetrics
     private static readonly Counter<long> Invalidations = Meter.CreateCounter<long>(
         "mirror_fuse_inode_invalidations_total", description: "FUSE_NOTIFY_INVAL_INODE sent: an open found attributes that changed since the kernel cached them");
 
+    private static readonly Counter<long> Local = Meter.CreateCounter<long>(
+        "mirror_fuse_answered_locally_total", description: "FUSE requests answered without an MDS call, by opcode (GETATTR of a directory from its last change's reply)");
+
     /// <summary>Lower-case opcode names, made once (a label per request must not allocate).</summary>
     private static readonly string[] OpNames = BuildOpNames();
 
@@ -47,6 +50,8 @@ internal static class FuseMetrics
     }
 
     public static void InodeInvalidated() => Invalidations.Add(1);
+
+    public static void AnsweredLocally(FuseOpcode op) => Local.Add(1, new KeyValuePair<string, object?>("op", OpName(op)));
 
     private static string OpName(FuseOpcode op) => (uint)op < (uint)OpNames.Length ? OpNames[(int)op] : "unknown";
 

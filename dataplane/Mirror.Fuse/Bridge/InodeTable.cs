@@ -30,6 +30,9 @@ internal sealed class Node(ulong nodeId, Fid fid)
 
     private KernelAttr? given;
 
+    /// <summary>For a directory: its attributes from this mount's last change in it (answers the kernel's next GETATTR).</summary>
+    public DirectoryChanges Changes { get; } = new();
+
     /// <summary>Handles of this mount open on the file: their writes extend the size before the MDS hears of it (lazy size).</summary>
     public void AddOpen(MirrorFile file)
     {

@@ -88,17 +88,16 @@ internal sealed partial class MirrorFileSystem
         var parent = Inodes.Get(r.NodeId);
         var create = r.Read<FuseCreateIn>();
         var name = CheckName(r.ReadName());
-        var file = await client.CreateAsync(
-            new CreateRequest
-            {
-                Parent = parent.Fid.ToMsg(),
-                Name = name,
-                Mode = create.Mode & ~create.Umask & 0xFFF,
-                Uid = r.Header.Uid,
-                Gid = r.Header.Gid,
-                Exclusive = (create.Flags & OExcl) != 0,
-            },
-            Describe(parent, name)).ConfigureAwait(false);
+        var request = new CreateRequest
+        {
+            Parent = parent.Fid.ToMsg(),
+            Name = name,
+            Mode = create.Mode & ~create.Umask & 0xFFF,
+            Uid = r.Header.Uid,
+            Gid = r.Header.Gid,
+            Exclusive = (create.Flags & OExcl) != 0,
+        };
+        var (file, _) = await ChangeAsync(parent, () => client.CreateWithParentAsync(request, Describe(parent, name)), x => x.ParentAttr).ConfigureAwait(false);
         var node = Inodes.Remember(file.Attr);
         var fh = Track(node, file, WantsWrite(create.Flags));
         c.Reply(r.Unique, EntryOut(node, file.Attr), new FuseOpenOut { Fh = fh });

@@ -14,7 +14,9 @@ internal sealed partial class MirrorFileSystem
     private const uint RenameExchange = 2;
 
     /// <summary>The xattr namespaces the MDS stores (Mirror.Mds Namespace/Xattrs.cs).</summary>
-    private static readonly string[] XattrNamespaces = ["user.", "trusted."];
+    private static readonly string[] XattrNamespaces = ["user.", TrustedPrefix];
+
+    private const string TrustedPrefix = "trusted.";
 
     private async Task LookupAsync(FuseRequest r, FuseChannel c)
     {
@@ -36,10 +38,23 @@ internal sealed partial class MirrorFileSystem
         ReplyEntry(r, c, attr);
     }
 
-    /// <summary>stat(2) once the attribute timeout has passed; ESTALE for a FID that is gone (see <see cref="OpenFreshAsync"/>).</summary>
+    /// <summary>
+    /// stat(2) once the attribute timeout has passed; ESTALE for a FID that is gone (see <see cref="OpenFreshAsync"/>).
+    /// A directory this mount just changed is answered from the attributes the change returned, for what remains
+    /// of the attribute timeout (<see cref="DirectoryChanges"/>): the kernel asks after every create or unlink in it.
+    /// Regular files always ask the MDS, with or without a file handle (close-to-open: an fstat after open sees
+    /// what OPEN fetched or newer).
+    /// </summary>
     private async Task GetattrAsync(FuseRequest r, FuseChannel c)
     {
         var node = Inodes.Get(r.NodeId);
+        if (node.Changes.Fresh(settings.AttrTimeout) is { } fresh)
+        {
+            FuseMetrics.AnsweredLocally(FuseOpcode.Getattr);
+            c.Reply(r.Unique, AttrOut(node, fresh.Attr, fresh.Valid));
+            return;
+        }
+
         FileAttr attr;
         try
         {
@@ -106,7 +121,7 @@ internal sealed partial class MirrorFileSystem
         if (valid != 0)
         {
             request.Valid = valid;
-            attr = await Mds.SetAttrAsync(request).ConfigureAwait(false);
+            attr = await ChangeAsync(node, () => Mds.SetAttrAsync(request), _ => null).ConfigureAwait(false);
         }
         else if ((s.Valid & FuseFlags.FattrSize) != 0 && node.Given is { } given && given.Age < settings.AttrTimeout)
         {
@@ -167,6 +182,26 @@ internal sealed partial class MirrorFileSystem
         }
     }
 
+    /// <summary>
+    /// A change of <paramref name="dir"/> (an entry in it, or its own attributes): the attributes
+    /// <paramref name="after"/> picks from the reply are kept for the kernel's next GETATTR (<see cref="DirectoryChanges"/>).
+    /// </summary>
+    private static async Task<T> ChangeAsync<T>(Node dir, Func<Task<T>> change, Func<T, FileAttr?> after)
+    {
+        var ticket = dir.Changes.Begin();
+        FileAttr? attrs = null;
+        try
+        {
+            var result = await change().ConfigureAwait(false);
+            attrs = after(result);
+            return result;
+        }
+        finally
+        {
+            dir.Changes.End(ticket, attrs);
+        }
+    }
+
     private static long ToNs(ulong seconds, uint nanoseconds) => (long)seconds * 1_000_000_000 + nanoseconds;
 
     private async Task ReadlinkAsync(FuseRequest r, FuseChannel c)
@@ -187,7 +222,7 @@ internal sealed partial class MirrorFileSystem
         var parent = Inodes.Get(r.NodeId);
         var name = CheckName(r.ReadName());
         var target = r.ReadName();
-        var created = await Mds.SymlinkAsync(new CreateRequest
+        var created = await ChangeAsync(parent, () => Mds.SymlinkAsync(new CreateRequest
         {
             Parent = parent.Fid.ToMsg(),
             Name = name,
@@ -196,7 +231,7 @@ internal sealed partial class MirrorFileSystem
             Gid = r.Header.Gid,
             Exclusive = true,
             SymlinkTarget = target,
-        }).ConfigureAwait(false);
+        }), x => x.ParentAttr).ConfigureAwait(false);
         ReplyEntry(r, c, created.Attr);
     }
 
@@ -206,7 +241,7 @@ internal sealed partial class MirrorFileSystem
         var parent = Inodes.Get(r.NodeId);
         var m = r.Read<FuseMkdirIn>();
         var name = CheckName(r.ReadName());
-        var created = await Mds.MkdirAsync(new CreateRequest
+        var created = await ChangeAsync(parent, () => Mds.MkdirAsync(new CreateRequest
         {
             Parent = parent.Fid.ToMsg(),
             Name = name,
@@ -214,7 +249,7 @@ internal sealed partial class MirrorFileSystem
             Uid = r.Header.Uid,
             Gid = r.Header.Gid,
             Exclusive = true,
-        }).ConfigureAwait(false);
+        }), x => x.ParentAttr).ConfigureAwait(false);
         ReplyEntry(r, c, created.Attr);
     }
 
@@ -230,7 +265,7 @@ internal sealed partial class MirrorFileSystem
             throw new MirrorException(Errno.EPERM, $"mknod {Describe(parent, name)}: only regular files exist here (mode 0{Convert.ToString(m.Mode, 8)})");
         }
 
-        var created = await Mds.CreateAsync(new CreateRequest
+        var created = await ChangeAsync(parent, () => Mds.CreateAsync(new CreateRequest
         {
             Parent = parent.Fid.ToMsg(),
             Name = name,
@@ -238,7 +273,7 @@ internal sealed partial class MirrorFileSystem
             Uid = r.Header.Uid,
             Gid = r.Header.Gid,
             Exclusive = true,
-        }).ConfigureAwait(false);
+        }), x => x.ParentAttr).ConfigureAwait(false);
         ReplyEntry(r, c, created.Attr);
     }
 
@@ -247,15 +282,10 @@ internal sealed partial class MirrorFileSystem
         RequireWritable(r);
         var parent = Inodes.Get(r.NodeId);
         var name = CheckName(r.ReadName());
-        if (directory)
-        {
-            await Mds.RmdirAsync(parent.Fid, name).ConfigureAwait(false);
-        }
-        else
-        {
-            await UnlinkAsync(parent, name).ConfigureAwait(false);
-        }
-
+        await ChangeAsync(
+            parent,
+            () => directory ? Mds.RmdirWithParentAsync(parent.Fid, name) : UnlinkAsync(parent, name),
+            p => p.Parent).ConfigureAwait(false);
         c.ReplyEmpty(r.Unique);
     }
 
@@ -265,28 +295,28 @@ internal sealed partial class MirrorFileSystem
     /// name, it is renamed to a hidden name (.mirror-unlinked-…, like NFS's .nfsXXXX) and unlinked at the last
     /// close. Handles open in other mounts are not covered.
     /// </summary>
-    private async Task UnlinkAsync(Node parent, string name)
+    private async Task<ParentAttrs> UnlinkAsync(Node parent, string name)
     {
         if (Volatile.Read(ref openFiles) == 0)
         {
             // Nothing is open in this mount, so nothing needs hiding: skip the LOOKUP that would tell.
-            await Mds.UnlinkAsync(parent.Fid, name).ConfigureAwait(false);
-            return;
+            return await Mds.UnlinkWithParentAsync(parent.Fid, name).ConfigureAwait(false);
         }
 
         var attr = await Mds.LookupAsync(parent.Fid, name).ConfigureAwait(false);
         if (attr.Kind == FileKind.Directory || attr.Nlink > 1 || Inodes.Find(attr.Fid) is not { IsOpen: true } node)
         {
-            await Mds.UnlinkAsync(parent.Fid, name).ConfigureAwait(false);
-            return;
+            return await Mds.UnlinkWithParentAsync(parent.Fid, name).ConfigureAwait(false);
         }
 
         var hidden = $".mirror-unlinked-{attr.Fid.Sequence:x}-{attr.Fid.ObjectId:x}-{Guid.NewGuid().ToString("N")[..8]}";
-        await Mds.RenameAsync(parent.Fid, name, parent.Fid, hidden, RenameNoReplace).ConfigureAwait(false);
+        var renamed = await Mds.RenameWithParentsAsync(parent.Fid, name, parent.Fid, hidden, RenameNoReplace).ConfigureAwait(false);
         if (!node.Hide(parent.Fid, hidden))
         {
-            await Mds.UnlinkAsync(parent.Fid, hidden).ConfigureAwait(false); // closed meanwhile
+            return await Mds.UnlinkWithParentAsync(parent.Fid, hidden).ConfigureAwait(false); // closed meanwhile
         }
+
+        return renamed;
     }
 
     private Task Rename2Async(FuseRequest r, FuseChannel c)
@@ -304,7 +334,18 @@ internal sealed partial class MirrorFileSystem
         var to = Inodes.Get(newDir);
         var oldName = CheckName(r.ReadName());
         var newName = CheckName(r.ReadName());
-        await Mds.RenameAsync(from.Fid, oldName, to.Fid, newName, flags).ConfigureAwait(false);
+        if (from == to)
+        {
+            await ChangeAsync(from, () => Mds.RenameWithParentsAsync(from.Fid, oldName, to.Fid, newName, flags), p => p.Parent).ConfigureAwait(false);
+        }
+        else
+        {
+            await ChangeAsync(
+                from,
+                () => ChangeAsync(to, () => Mds.RenameWithParentsAsync(from.Fid, oldName, to.Fid, newName, flags), p => p.DstParent),
+                p => p.Parent).ConfigureAwait(false);
+        }
+
         c.ReplyEmpty(r.Unique);
     }
 
@@ -316,7 +357,7 @@ internal sealed partial class MirrorFileSystem
         var target = Inodes.Get(link.OldNodeId);
         var parent = Inodes.Get(r.NodeId);
         var name = CheckName(r.ReadName());
-        var attr = await Mds.LinkAsync(target.Fid, parent.Fid, name).ConfigureAwait(false);
+        var (attr, _) = await ChangeAsync(parent, () => Mds.LinkWithParentAsync(target.Fid, parent.Fid, name), l => l.ParentAttr).ConfigureAwait(false);
         ReplyEntry(r, c, attr);
     }
 
@@ -342,6 +383,15 @@ internal sealed partial class MirrorFileSystem
 
     // ---- extended attributes (user. and trusted.; the MDS answers ENOTSUP for other namespaces) ----
 
+    /// <summary>
+    /// trusted.* is for privileged processes only (xattr(7)): ext4 lets only CAP_SYS_ADMIN see, read or change
+    /// them. The capability is not in the FUSE request, so the caller's uid 0 stands for it. The VFS checks the
+    /// capability itself for get/set/remove (xattr_permission) before we are asked; listxattr is left to the
+    /// file system, and the checks here also hold for a caller the VFS let through without being root.
+    /// </summary>
+    private static bool TrustedDenied(FuseRequest r, string name) =>
+        r.Header.Uid != 0 && name.StartsWith(TrustedPrefix, StringComparison.Ordinal);
+
     private async Task SetxattrAsync(FuseRequest r, FuseChannel c)
     {
         RequireWritable(r);
@@ -349,7 +399,12 @@ internal sealed partial class MirrorFileSystem
         var set = r.Read<FuseSetxattrIn>();
         var name = r.ReadName();
         var value = r.ReadBytes((int)set.Size);
-        await Mds.SetXattrAsync(node.Fid, name, value, set.Flags).ConfigureAwait(false);
+        if (TrustedDenied(r, name))
+        {
+            throw new MirrorException(Errno.EPERM, $"setxattr '{name}' on {Describe(node)}: trusted.* needs uid 0 (caller {r.Header.Uid})");
+        }
+
+        await ChangeAsync(node, async () => { await Mds.SetXattrAsync(node.Fid, name, value, set.Flags).ConfigureAwait(false); return true; }, _ => null).ConfigureAwait(false);
         c.ReplyEmpty(r.Unique);
     }
 
@@ -365,6 +420,11 @@ internal sealed partial class MirrorFileSystem
             throw new MirrorException(Errno.ENOTSUP, $"extended attribute '{name}': only the user. and trusted. namespaces are supported");
         }
 
+        if (TrustedDenied(r, name))
+        {
+            throw new MirrorException(Errno.ENODATA, $"getxattr '{name}' on {Describe(node)}: trusted.* is hidden from uid {r.Header.Uid}");
+        }
+
         var value = await Mds.GetXattrAsync(node.Fid, name).ConfigureAwait(false);
         ReplySized(r, c, get.Size, value);
     }
@@ -374,7 +434,7 @@ internal sealed partial class MirrorFileSystem
         var node = Inodes.Get(r.NodeId);
         var list = r.Read<FuseGetxattrIn>();
         var names = await Mds.ListXattrAsync(node.Fid).ConfigureAwait(false);
-        var bytes = System.Text.Encoding.UTF8.GetBytes(string.Concat(names.Select(n => n + "\0")));
+        var bytes = System.Text.Encoding.UTF8.GetBytes(string.Concat(names.Where(n => !TrustedDenied(r, n)).Select(n => n + "\0")));
         ReplySized(r, c, list.Size, bytes);
     }
 
@@ -400,7 +460,12 @@ internal sealed partial class MirrorFileSystem
         RequireWritable(r);
         var node = Inodes.Get(r.NodeId);
         var name = r.ReadName();
-        await Mds.RemoveXattrAsync(node.Fid, name).ConfigureAwait(false);
+        if (TrustedDenied(r, name))
+        {
+            throw new MirrorException(Errno.EPERM, $"removexattr '{name}' on {Describe(node)}: trusted.* needs uid 0 (caller {r.Header.Uid})");
+        }
+
+        await ChangeAsync(node, async () => { await Mds.RemoveXattrAsync(node.Fid, name).ConfigureAwait(false); return true; }, _ => null).ConfigureAwait(false);
         c.ReplyEmpty(r.Unique);
     }
 }

@@ -218,9 +218,9 @@ internal sealed partial class MirrorFileSystem : IFuseOperations
         };
     }
 
-    private FuseAttrOut AttrOut(Node node, FileAttr attr)
+    private FuseAttrOut AttrOut(Node node, FileAttr attr, TimeSpan? valid = null)
     {
-        var (attrSec, attrNs) = Timeout(settings.AttrTimeout);
+        var (attrSec, attrNs) = Timeout(valid ?? settings.AttrTimeout);
         return new FuseAttrOut { AttrValid = attrSec, AttrValidNsec = attrNs, Attr = ToFuse(attr, node) };
     }
 

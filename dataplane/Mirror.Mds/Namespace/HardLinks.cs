@@ -10,7 +10,8 @@ public sealed partial class NamespaceOperations
     /// <summary>The most names one inode may have (ext4's EXT4_LINK_MAX); one more is EMLINK.</summary>
     public const uint MaxLinks = 65000;
 
-    public Task<InodeRecord> LinkAsync(Fid fid, Fid newParent, string newName) => model.MutateAsync(m =>
+    /// <summary>Returns the file's attributes and the new parent's, both as of the commit.</summary>
+    public Task<(InodeRecord Attr, InodeRecord Parent)> LinkAsync(Fid fid, Fid newParent, string newName) => model.MutateAsync(m =>
     {
         NameRules.Validate(newName);
         var inode = model.Get(fid);
@@ -35,6 +36,6 @@ public sealed partial class NamespaceOperations
         inode.CtimeNs = m.NowNs;
         m.Save(inode);
         m.Log(ChangelogKind.Hardlink, fid, dir.Fid, newName);
-        return inode.Snapshot();
+        return (inode.Snapshot(), dir.Snapshot());
     });
 }

@@ -115,7 +115,8 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
         return ((IReadOnlyList<(DirEntry, InodeRecord)>)entries.Select(e => (e, model.Get(e.Fid).Snapshot())).ToList(), eof);
     });
 
-    public Task<(InodeRecord Attr, bool Created)> CreateAsync(CreateArgs args) => model.MutateAsync(m =>
+    /// <summary>Create/Mkdir/Symlink; <c>Parent</c> is the directory's attributes as of the commit (NFSv3 wcc "after").</summary>
+    public Task<(InodeRecord Attr, bool Created, InodeRecord Parent)> CreateAsync(CreateArgs args) => model.MutateAsync(m =>
     {
         NameRules.Validate(args.Name);
         var dir = tree.Directory(args.Parent);
@@ -128,7 +129,7 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
 
             return existing.Type == InodeType.Directory
                 ? throw new MirrorException(Errno.EISDIR, $"'{args.Name}' in {args.Parent} is a directory")
-                : (model.Get(existing.Fid).Snapshot(), false);
+                : (model.Get(existing.Fid).Snapshot(), false, dir.Snapshot());
         }
 
         if (args.Type == InodeType.Symlink)
@@ -169,10 +170,11 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
             _ => ChangelogKind.Create,
         };
         m.Log(kind, fid, dir.Fid, args.Name, args.Type == InodeType.Symlink ? args.SymlinkTarget! : "");
-        return (inode.Snapshot(), true);
+        return (inode.Snapshot(), true, dir.Snapshot());
     });
 
-    public Task UnlinkAsync(Fid parent, string name) => model.MutateAsync(m =>
+    /// <summary>unlink(2); returns the directory's attributes as of the commit.</summary>
+    public Task<InodeRecord> UnlinkAsync(Fid parent, string name) => model.MutateAsync(m =>
     {
         NameRules.Validate(name);
         var dir = tree.Directory(parent);
@@ -183,10 +185,11 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
         }
 
         tree.RemoveAndRelease(m, dir, entry, ChangelogKind.Unlink);
-        return true;
+        return dir.Snapshot();
     });
 
-    public Task RmdirAsync(Fid parent, string name) => model.MutateAsync(m =>
+    /// <summary>rmdir(2); returns the directory's attributes as of the commit.</summary>
+    public Task<InodeRecord> RmdirAsync(Fid parent, string name) => model.MutateAsync(m =>
     {
         NameRules.Validate(name);
         var dir = tree.Directory(parent);
@@ -204,7 +207,7 @@ public sealed partial class NamespaceOperations(MdsModel model, NamespaceTree tr
         }
 
         tree.RemoveAndRelease(m, dir, entry, ChangelogKind.Rmdir);
-        return true;
+        return dir.Snapshot();
     });
 
     public Task<InodeRecord> SetAttrAsync(SetAttrArgs a) => model.MutateAsync(m =>

@@ -7,7 +7,8 @@ namespace Mirror.Mds.Namespace;
 /// <summary>rename(2) and renameat2(2) (RENAME_NOREPLACE, RENAME_EXCHANGE) over the namespace.</summary>
 public sealed partial class NamespaceOperations
 {
-    public Task RenameAsync(Fid srcParent, string srcName, Fid dstParent, string dstName, uint flags) => model.MutateAsync(m =>
+    /// <summary>Returns both directories' attributes as of the commit (the same record twice when they are one).</summary>
+    public Task<(InodeRecord SrcParent, InodeRecord DstParent)> RenameAsync(Fid srcParent, string srcName, Fid dstParent, string dstName, uint flags) => model.MutateAsync(m =>
     {
         if ((flags & ~(RenameNoReplace | RenameExchange)) != 0 || flags == (RenameNoReplace | RenameExchange))
         {
@@ -22,7 +23,7 @@ public sealed partial class NamespaceOperations
         dstDir.Entries.TryGetValue(dstName, out var dstEntry);
         if (dstEntry is not null && dstEntry.Fid == srcEntry.Fid)
         {
-            return false; // the same file under both names: rename(2) does nothing
+            return (srcDir.Snapshot(), dstDir.Snapshot()); // the same file under both names: rename(2) does nothing
         }
 
         var source = model.Get(srcEntry.Fid);
@@ -63,7 +64,7 @@ public sealed partial class NamespaceOperations
             NamespaceTree.Link(m, srcDir, srcName, target);
             source.CtimeNs = target.CtimeNs = m.NowNs;
             m.Log(ChangelogKind.Rename, source.Fid, dstDir.Fid, dstName, $"exchange with {target.Fid} from {srcDir.Fid}/{srcName}");
-            return true;
+            return (srcDir.Snapshot(), dstDir.Snapshot());
         }
 
         if (dstEntry is not null)
@@ -96,6 +97,6 @@ public sealed partial class NamespaceOperations
         NamespaceTree.Link(m, dstDir, dstName, source);
         source.CtimeNs = m.NowNs;
         m.Log(ChangelogKind.Rename, source.Fid, dstDir.Fid, dstName, $"from {srcDir.Fid}/{srcName}");
-        return true;
+        return (srcDir.Snapshot(), dstDir.Snapshot());
     });
 }

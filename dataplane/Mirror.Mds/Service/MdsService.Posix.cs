@@ -11,7 +11,14 @@ public sealed partial class MdsService
     /// <summary>statfs block size: total/free bytes are reported in these units by the mount.</summary>
     public const uint StatfsBlockSize = 4096;
 
-    public async Task<Attr> Link(LinkRequest r) => Attr(await core.Namespace.LinkAsync(Fid(r.Fid), Fid(r.NewParent), r.NewName));
+    /// <summary>link(2): the file's attributes, with the new parent's as of the commit in <c>parent_attr</c>.</summary>
+    public async Task<Attr> Link(LinkRequest r)
+    {
+        var (attr, parent) = await core.Namespace.LinkAsync(Fid(r.Fid), Fid(r.NewParent), r.NewName);
+        var reply = Attr(attr);
+        reply.ParentAttr = Attr(parent);
+        return reply;
+    }
 
     public Task<XattrReply> GetXattr(XattrRequest r) =>
         Task.FromResult(new XattrReply { Value = ByteString.CopyFrom(core.Namespace.GetXattr(Fid(r.Fid), r.Name)) });

@@ -28,9 +28,9 @@ public sealed partial class MdsService(MdsCore core)
         .Unary<CreateRequest, CreateReply>(MdsMethods.Mkdir, (r, _) => Mkdir(r))
         .Unary<CreateRequest, CreateReply>(MdsMethods.Symlink, (r, _) => Symlink(r))
         .Unary<ReaddirRequest, ReaddirReply>(MdsMethods.Readdir, (r, _) => Readdir(r))
-        .Unary<NameRequest, Empty>(MdsMethods.Unlink, (r, _) => Unlink(r))
-        .Unary<NameRequest, Empty>(MdsMethods.Rmdir, (r, _) => Rmdir(r))
-        .Unary<RenameRequest, Empty>(MdsMethods.Rename, (r, _) => Rename(r))
+        .Unary<NameRequest, NamespaceReply>(MdsMethods.Unlink, (r, _) => Unlink(r))
+        .Unary<NameRequest, NamespaceReply>(MdsMethods.Rmdir, (r, _) => Rmdir(r))
+        .Unary<RenameRequest, NamespaceReply>(MdsMethods.Rename, (r, _) => Rename(r))
         .Unary<StatfsRequest, StatfsReply>(MdsMethods.Statfs, (r, _) => Statfs(r))
         .Unary<FidRequest, LayoutReply>(MdsMethods.GetLayout, (r, _) => GetLayout(r))
         .Unary<LayoutIntentRequest, LayoutReply>(MdsMethods.LayoutIntent, (r, _) => LayoutIntent(r))
@@ -119,22 +119,18 @@ public sealed partial class MdsService(MdsCore core)
         return Task.FromResult(reply);
     }
 
-    public async Task<Empty> Unlink(NameRequest r)
-    {
-        await core.Namespace.UnlinkAsync(Fid(r.Parent), r.Name);
-        return new Empty();
-    }
+    // Namespace changes return the directories' attributes as of the commit (NFSv3 wcc data), so a mount can
+    // answer its kernel's next GETATTR of the directory, which every change in it invalidates, without a call.
+    public async Task<NamespaceReply> Unlink(NameRequest r) =>
+        new() { ParentAttr = Attr(await core.Namespace.UnlinkAsync(Fid(r.Parent), r.Name)) };
 
-    public async Task<Empty> Rmdir(NameRequest r)
-    {
-        await core.Namespace.RmdirAsync(Fid(r.Parent), r.Name);
-        return new Empty();
-    }
+    public async Task<NamespaceReply> Rmdir(NameRequest r) =>
+        new() { ParentAttr = Attr(await core.Namespace.RmdirAsync(Fid(r.Parent), r.Name)) };
 
-    public async Task<Empty> Rename(RenameRequest r)
+    public async Task<NamespaceReply> Rename(RenameRequest r)
     {
-        await core.Namespace.RenameAsync(Fid(r.SrcParent), r.SrcName, Fid(r.DstParent), r.DstName, r.Flags);
-        return new Empty();
+        var (src, dst) = await core.Namespace.RenameAsync(Fid(r.SrcParent), r.SrcName, Fid(r.DstParent), r.DstName, r.Flags);
+        return new NamespaceReply { ParentAttr = Attr(src), DstParentAttr = Attr(dst) };
     }
 
     public Task<LayoutReply> GetLayout(FidRequest r) => Task.FromResult(LayoutReply(core.Layouts.GetLayout(Fid(r.Fid))));
@@ -221,9 +217,9 @@ public sealed partial class MdsService(MdsCore core)
 
     private async Task<CreateReply> CreateAs(CreateRequest r, InodeType type)
     {
-        var (attr, created) = await core.Namespace.CreateAsync(new CreateArgs(Fid(r.Parent), r.Name, type, r.Mode, r.Uid, r.Gid,
+        var (attr, created, parent) = await core.Namespace.CreateAsync(new CreateArgs(Fid(r.Parent), r.Name, type, r.Mode, r.Uid, r.Gid,
             r.Exclusive, type == InodeType.Regular ? Spec(r.Layout) : null, type == InodeType.Symlink ? r.SymlinkTarget : null));
-        var reply = new CreateReply { Attr = Attr(attr), Created = created };
+        var reply = new CreateReply { Attr = Attr(attr), Created = created, ParentAttr = Attr(parent) };
         if (attr.Layout is not null)
         {
             reply.Layout = LayoutConvert.ToProto(attr.Layout);
