@@ -15,8 +15,8 @@ namespace Mirror.Client.Files;
 /// modification through a handle sends a write intent, after which the MDS has made every mirror but
 /// the primary STALE, and writes go to <see cref="WriteTargets"/> only.
 ///
-/// Write-behind: <see cref="WriteAsync"/> copies the data into a pooled buffer and returns once the OST
-/// write is started; up to <see cref="MirrorClientOptions.MaxWritesInFlight"/> writes stay in flight.
+/// Write-behind: <see cref="WriteAsync"/> copies the data into a pooled buffer (<see cref="WriteOwnedAsync"/>
+/// takes the caller's buffer instead) and returns once the OST write is started; up to <see cref="MirrorClientOptions.MaxWritesInFlight"/> writes stay in flight.
 /// As with buffered IO, a failed write surfaces on the next write, fsync or close of this handle, and
 /// stays reported (sticky) until the handle is closed. Overlapping writes are ordered (a write waits for
 /// in-flight writes it overlaps), and reads wait for overlapping writes (read-your-writes).
@@ -134,6 +134,7 @@ public sealed partial class MirrorFile : IAsyncDisposable
     }
 
     /// <summary>Queues a write of <paramref name="data"/> at <paramref name="offset"/> (write-behind, see the class comment).</summary>
+    /// <remarks>The data is copied into a pooled buffer first; a caller that can give up its buffer calls <see cref="WriteOwnedAsync"/>.</remarks>
     public async Task WriteAsync(ulong offset, ReadOnlyMemory<byte> data, CancellationToken ct = default)
     {
         ThrowIfClosed();
@@ -143,25 +144,70 @@ public sealed partial class MirrorFile : IAsyncDisposable
             return;
         }
 
-        await client.ReserveAsync(Fid, offset + (ulong)data.Length, ct); // volume quota grant: ENOSPC before any data is sent
+        await PrepareWriteAsync(offset, data.Length, ct);
+        await window.WaitAsync(ct);
+        var copy = PooledCopy.Of(data.Span);
+        await QueueWriteAsync(offset, copy.Memory, copy, ct);
+    }
+
+    /// <summary>
+    /// Queues a write like <see cref="WriteAsync"/> without copying: the handle takes <paramref name="owner"/>,
+    /// which keeps <paramref name="data"/> valid and unchanged, and disposes it exactly once when every OST
+    /// written has answered (acknowledged or failed), or at once when the write is refused before it is queued
+    /// (an earlier error, ENOSPC, a closed handle, cancellation). The FUSE bridge hands over the request
+    /// buffer the kernel's data was read into. Errors are reported as for <see cref="WriteAsync"/>.
+    /// </summary>
+    public async Task WriteOwnedAsync(ulong offset, ReadOnlyMemory<byte> data, IDisposable owner, CancellationToken ct = default)
+    {
+        var queued = false;
+        try
+        {
+            ThrowIfClosed();
+            ThrowPendingError();
+            if (data.Length == 0)
+            {
+                return;
+            }
+
+            await PrepareWriteAsync(offset, data.Length, ct);
+            await window.WaitAsync(ct);
+            queued = true;
+        }
+        finally
+        {
+            if (!queued)
+            {
+                owner.Dispose();
+            }
+        }
+
+        await QueueWriteAsync(offset, data, owner, ct);
+    }
+
+    /// <summary>Quota, write intent, read cache and ordering before a write takes a window slot.</summary>
+    private async Task PrepareWriteAsync(ulong offset, int length, CancellationToken ct)
+    {
+        await client.ReserveAsync(Fid, offset + (ulong)length, ct); // volume quota grant: ENOSPC before any data is sent
         await EnsureWriteIntentUnlessImmediateAsync(ct);
-        var end = offset + (ulong)data.Length;
+        var end = offset + (ulong)length;
         readCache.Invalidate(offset, end);
         await WaitForOverlapsAsync(offset, end);
-        await window.WaitAsync(ct);
-        var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
-        data.CopyTo(buffer);
-        var entry = new InflightWrite(offset, end);
+    }
+
+    /// <summary>Starts the write (a window slot is held) and reports the size when the handle grew enough.</summary>
+    private async Task QueueWriteAsync(ulong offset, ReadOnlyMemory<byte> data, IDisposable owner, CancellationToken ct)
+    {
+        var entry = new InflightWrite(offset, offset + (ulong)data.Length);
         long id;
         lock (inflight)
         {
             id = nextWriteId++;
             inflight.Add(id, entry);
-            size = Math.Max(size, end);
+            size = Math.Max(size, entry.End);
             modified = true;
         }
 
-        _ = RunWriteAsync(id, entry, buffer, data.Length);
+        _ = RunWriteAsync(id, entry, data, owner);
 
         ulong grown;
         lock (inflight)
@@ -263,11 +309,23 @@ public sealed partial class MirrorFile : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await CloseAsync();
 
-    private async Task RunWriteAsync(long id, InflightWrite entry, byte[] buffer, int length)
+    private async Task RunWriteAsync(long id, InflightWrite entry, ReadOnlyMemory<byte> data, IDisposable owner)
     {
+        var calls = new List<Task>();
         try
         {
-            await ModifyAsync((held, mirrors, t) => client.Writer.WriteAsync(Fid, held.Generation, mirrors, entry.Start, buffer.AsMemory(0, length), t), CancellationToken.None);
+            await ModifyAsync(
+                (held, mirrors, t) =>
+                {
+                    var call = client.Writer.WriteAsync(Fid, held.Generation, mirrors, entry.Start, data, t);
+                    lock (calls)
+                    {
+                        calls.Add(call);
+                    }
+
+                    return call;
+                },
+                CancellationToken.None);
             lock (inflight)
             {
                 completedEnd = Math.Max(completedEnd, entry.End);
@@ -279,7 +337,8 @@ public sealed partial class MirrorFile : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // Before the write counts as done: a drain (fsync, close) returns with the buffer given back.
+            ReleaseWhenSent(calls, owner);
             lock (inflight)
             {
                 inflight.Remove(id);
@@ -288,6 +347,27 @@ public sealed partial class MirrorFile : IAsyncDisposable
             window.Release();
             entry.Done.TrySetResult();
         }
+    }
+
+    /// <summary>
+    /// The data's owner goes back once no OST call still reads it. A secondary that ran out of its fast-fail
+    /// budget (ImmediateFanout) is no longer waited for, but its call may still be sending: its owner waits.
+    /// </summary>
+    private static void ReleaseWhenSent(List<Task> calls, IDisposable owner)
+    {
+        Task[] pending;
+        lock (calls)
+        {
+            pending = calls.Where(c => !c.IsCompleted).ToArray();
+        }
+
+        if (pending.Length == 0)
+        {
+            owner.Dispose();
+            return;
+        }
+
+        _ = Task.WhenAll(pending).ContinueWith(_ => owner.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>
@@ -449,6 +529,35 @@ public sealed partial class MirrorFile : IAsyncDisposable
         if (closed)
         {
             throw new MirrorException(Errno.EBADF, $"{Path}: the handle is closed");
+        }
+    }
+
+    /// <summary>A pooled copy of a caller's data (<see cref="WriteAsync"/>), returned when the write ends.</summary>
+    private sealed class PooledCopy : IDisposable
+    {
+        private byte[]? buffer;
+
+        private PooledCopy(byte[] buffer, int length)
+        {
+            this.buffer = buffer;
+            Memory = buffer.AsMemory(0, length);
+        }
+
+        public ReadOnlyMemory<byte> Memory { get; }
+
+        public static PooledCopy Of(ReadOnlySpan<byte> data)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
+            data.CopyTo(buffer);
+            return new PooledCopy(buffer, data.Length);
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref buffer, null) is { } b)
+            {
+                ArrayPool<byte>.Shared.Return(b);
+            }
         }
     }
 

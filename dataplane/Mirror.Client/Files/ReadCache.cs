@@ -18,7 +18,9 @@ public sealed class ReadCache(int maxBytes)
     private readonly object gate = new();
     private uint generation;
     private ulong start;
-    private byte[]? data;
+    private byte[]? data;     // the cached chunk: data[..length] (null = nothing cached)
+    private int length;
+    private byte[]? spare;    // the storage of dropped data, reused by the next Store: no array per read
     private long version;
 
     public int MaxBytes { get; } = maxBytes;
@@ -41,7 +43,7 @@ public sealed class ReadCache(int maxBytes)
     {
         lock (gate)
         {
-            if (data is null || generation != layoutGeneration || offset < start || offset + (ulong)destination.Length > start + (ulong)data.Length)
+            if (data is null || generation != layoutGeneration || offset < start || offset + (ulong)destination.Length > start + (ulong)length)
             {
                 return false;
             }
@@ -66,8 +68,15 @@ public sealed class ReadCache(int maxBytes)
                 return;
             }
 
+            var storage = data ?? spare;
+            if (storage is null || storage.Length < bytes.Length)
+            {
+                storage = new byte[bytes.Length];
+            }
+
+            bytes.CopyTo(storage);
+            (data, spare, length) = (storage, null, bytes.Length);
             start = offset;
-            data = bytes.ToArray();
             generation = layoutGeneration;
         }
     }
@@ -78,9 +87,9 @@ public sealed class ReadCache(int maxBytes)
         lock (gate)
         {
             version++;
-            if (data is not null && from < start + (ulong)data.Length && start < to)
+            if (data is not null && from < start + (ulong)length && start < to)
             {
-                data = null;
+                Drop();
             }
         }
     }
@@ -102,10 +111,12 @@ public sealed class ReadCache(int maxBytes)
                 return true;
             }
 
-            data = null;
+            Drop();
             Drops++;
             IwmMetrics.LayoutCacheDrops.Add(1);
             return false;
         }
     }
+
+    private void Drop() => (spare, data) = (data, null);
 }

@@ -138,8 +138,10 @@ internal sealed partial class MirrorFileSystem
         var write = r.Read<FuseWriteIn>();
         var handle = handles.Get<FileHandle>(write.Fh);
         var data = r.ReadBytes((int)write.Size);
-        // MirrorFile.WriteAsync reserves the volume quota up to the write's end first (ENOSPC before any data is sent).
-        await handle.File.WriteAsync(write.Offset, data).ConfigureAwait(false);
+        // The data stays in the request buffer the kernel wrote it into: the handle owns that buffer until the
+        // OSTs answered (no copy into the write-behind window). MirrorFile.WriteOwnedAsync reserves the volume
+        // quota up to the write's end first (ENOSPC before any data is sent).
+        await handle.File.WriteOwnedAsync(write.Offset, data, r.TakeBuffer()).ConfigureAwait(false);
         c.Reply(r.Unique, new FuseWriteOut { Size = write.Size });
     }
 

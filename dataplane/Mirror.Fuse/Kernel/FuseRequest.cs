@@ -88,12 +88,32 @@ internal sealed class FuseRequest : IDisposable
         return data;
     }
 
+    /// <summary>
+    /// Hands the pooled buffer over (a WRITE's data goes to the client without a copy): the returned owner gives
+    /// it back to the pool when disposed, and disposing this request no longer does. Nothing may be read from
+    /// the request afterwards; <see cref="Header"/> stays valid.
+    /// </summary>
+    public IDisposable TakeBuffer() => new BufferOwner(Interlocked.Exchange(ref buffer, null) ?? throw new ObjectDisposedException(nameof(FuseRequest)));
+
     public void Dispose()
     {
         var b = Interlocked.Exchange(ref buffer, null);
         if (b is not null)
         {
             ArrayPool<byte>.Shared.Return(b);
+        }
+    }
+
+    private sealed class BufferOwner(byte[] taken) : IDisposable
+    {
+        private byte[]? buffer = taken;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref buffer, null) is { } b)
+            {
+                ArrayPool<byte>.Shared.Return(b);
+            }
         }
     }
 }

@@ -61,6 +61,18 @@ public sealed partial class ObjectStore
     /// <summary>Reads up to <paramref name="length"/> bytes; short only at the object's end, holes read as zeros.</summary>
     public ObjectReadResult Read(ObjectKey key, ulong offset, uint length, uint layoutGeneration)
     {
+        var buffer = new byte[Math.Min(length, (uint)MaxIoBytes)];
+        var (n, objectSize, exists) = ReadInto(key, offset, buffer.AsSpan(0, (int)Math.Min(length, (uint)buffer.Length)), length, layoutGeneration);
+        return new ObjectReadResult(n == buffer.Length ? buffer : buffer[..n], objectSize, exists);
+    }
+
+    /// <summary>
+    /// <see cref="Read"/> into the caller's <paramref name="destination"/> (the OST service's pooled reply
+    /// buffer, so a read allocates nothing): the bytes read (short only at the object's end), the object's
+    /// size and whether it exists. <paramref name="length"/> is the size asked for, checked against the limit.
+    /// </summary>
+    public (int Read, ulong ObjectSize, bool Exists) ReadInto(ObjectKey key, ulong offset, Span<byte> destination, uint length, uint layoutGeneration)
+    {
         if (length > MaxIoBytes)
         {
             throw new MirrorException(Errno.EINVAL, $"read of object {key}: {length} bytes exceeds the {MaxIoBytes}-byte limit");
@@ -70,7 +82,7 @@ public sealed partial class ObjectStore
         using var lease = Open(key, create: false);
         if (!lease.Exists)
         {
-            return new ObjectReadResult([], 0, false);
+            return (0, 0, false);
         }
 
         lease.Object.CheckLayoutGeneration(layoutGeneration, record: false);
@@ -80,25 +92,23 @@ public sealed partial class ObjectStore
             var size = RandomAccess.GetLength(handle);
             if ((long)offset >= size)
             {
-                return new ObjectReadResult([], (ulong)size, true);
+                return (0, (ulong)size, true);
             }
 
-            var buffer = new byte[(int)Math.Min(length, size - (long)offset)];
+            var want = (int)Math.Min(Math.Min(length, (uint)destination.Length), size - (long)offset);
             var done = 0;
-            while (done < buffer.Length)
+            while (done < want)
             {
-                var n = RandomAccess.Read(handle, buffer.AsSpan(done), (long)offset + done);
+                var n = RandomAccess.Read(handle, destination[done..want], (long)offset + done);
                 if (n == 0)
                 {
-                    // Truncated under us: the object now ends here.
-                    Array.Resize(ref buffer, done);
-                    break;
+                    break; // truncated under us: the object now ends here
                 }
 
                 done += n;
             }
 
-            return new ObjectReadResult(buffer, (ulong)size, true);
+            return (done, (ulong)size, true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

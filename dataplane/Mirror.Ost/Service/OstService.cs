@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Mirror.Core.Errors;
 using Mirror.Core.Faults;
@@ -51,7 +53,7 @@ public sealed class OstService
     public RpcServiceBuilder Register(RpcServiceBuilder builder) => builder
         .Unary<ConnectRequest, ConnectReply>(OstMethods.Connect, ConnectAsync)
         .Unary<WriteRequest, WriteReply>(OstMethods.Write, WriteAsync, BorrowedData)
-        .Unary<ReadRequest, ReadReply>(OstMethods.Read, ReadAsync)
+        .Unary<ReadRequest, ReadReply>(OstMethods.Read, ReadAsync, ReturnReadBuffer)
         .Unary<PunchRequest, ModifyReply>(OstMethods.Punch, PunchAsync)
         .Unary<FallocateRequest, ModifyReply>(OstMethods.Fallocate, FallocateAsync)
         .Unary<SetAttrRequest, ModifyReply>(OstMethods.SetAttr, SetAttrAsync)
@@ -88,18 +90,48 @@ public sealed class OstService
         return new WriteReply { Transno = transno, LastCommitted = journal.LastCommitted };
     }
 
+    /// <summary>
+    /// Reads into a pooled buffer (no array per read); the reply's data is that buffer's prefix and goes back
+    /// to the pool through <see cref="ReturnReadBuffer"/> once the RPC layer serialized the reply.
+    /// </summary>
     public async Task<ReadReply> ReadAsync(ReadRequest request, ServerCallContext context)
     {
         var key = ProtoMapping.ToKey(request.Object, "Read");
         await FaultPoints.HitAsync("ost.read", context.CancellationToken).ConfigureAwait(false);
-        var result = store.Read(key, request.Offset, request.Length, request.LayoutGeneration);
-        OstMetrics.Read(OstIndex, result.Data.Length);
-        return new ReadReply
+        var buffer = request.Length == 0 ? [] : ArrayPool<byte>.Shared.Rent((int)Math.Min(request.Length, (uint)ObjectStore.MaxIoBytes));
+        try
         {
-            Data = UnsafeByteOperations.UnsafeWrap(result.Data),
-            ObjectSize = result.ObjectSize,
-            Exists = result.Exists,
-        };
+            var (n, objectSize, exists) = store.ReadInto(key, request.Offset, buffer, request.Length, request.LayoutGeneration);
+            OstMetrics.Read(OstIndex, n);
+            return new ReadReply
+            {
+                Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, n)),
+                ObjectSize = objectSize,
+                Exists = exists,
+            };
+        }
+        catch
+        {
+            Return(buffer);
+            throw;
+        }
+    }
+
+    /// <summary>The release hook of Read's registration: the pooled buffer under the reply's data goes back.</summary>
+    public static void ReturnReadBuffer(ReadReply reply)
+    {
+        if (MemoryMarshal.TryGetArray(reply.Data.Memory, out var segment) && segment.Array is { } array)
+        {
+            Return(array);
+        }
+    }
+
+    private static void Return(byte[] buffer)
+    {
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public Task<ModifyReply> PunchAsync(PunchRequest request, ServerCallContext context)

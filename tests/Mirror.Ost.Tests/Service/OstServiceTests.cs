@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Mirror.Core.Errors;
 using Mirror.Core.Faults;
 using Mirror.Ost.Host;
+using Mirror.Ost.Service;
 using Mirror.Protocol;
 using Mirror.Protocol.Ost;
 using Mirror.Rpc;
@@ -181,6 +182,28 @@ public sealed class OstServiceTests : IDisposable
 
         Assert.Contains("belongs to OST index 3, not 4", e.Message);
         target = OstTarget.Open(3, dir.Path, TimeSpan.FromHours(1));
+    }
+
+    [Fact]
+    public async Task Read_replies_from_a_pooled_buffer_short_at_the_end_and_the_release_hook_takes_it_back()
+    {
+        var data = new byte[300_000];
+        new Random(7).NextBytes(data);
+        await Write(0, data);
+
+        var whole = await target.Service.ReadAsync(new ReadRequest { Object = Id(FileA), Offset = 0, Length = (uint)data.Length }, Context(OstMethods.Read));
+        var tail = await target.Service.ReadAsync(new ReadRequest { Object = Id(FileA), Offset = 299_000, Length = 1 << 20 }, Context(OstMethods.Read));
+        var past = await target.Service.ReadAsync(new ReadRequest { Object = Id(FileA), Offset = 400_000, Length = 4096 }, Context(OstMethods.Read));
+        var missing = await target.Service.ReadAsync(new ReadRequest { Object = Id(FileB), Offset = 0, Length = 4096 }, Context(OstMethods.Read));
+
+        Assert.Equal(data, whole.Data.ToByteArray());
+        Assert.Equal(data[299_000..], tail.Data.ToByteArray());
+        Assert.Equal((0, 300_000UL, true), (past.Data.Length, past.ObjectSize, past.Exists));
+        Assert.False(missing.Exists);
+        foreach (var reply in new[] { whole, tail, past, missing })
+        {
+            OstService.ReturnReadBuffer(reply); // what the RPC layer calls once the reply is serialized
+        }
     }
 
     private Task<WriteReply> Write(ulong offset, byte[] data, uint generation = 0, uint stripe = 0) =>
