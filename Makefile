@@ -35,9 +35,10 @@ status:
 format:
 	$(DOTNET) format Mirror.K8s.sln --verify-no-changes
 
-# The projects run in parallel, so a failure can scroll far above the tail: each project writes a .trx
-# into artifacts/test-results/PROJECT (tests/Directory.Build.props) and tests/test-summary.py ends the output with one line per project and,
-# when something failed, each failed test with the first lines of its message. Exit code: non-zero on any failure.
+# The projects run in parallel, so a failure can scroll far above the tail: each project writes a .trx into
+# artifacts/test-results/PROJECT (tests/Directory.Build.props), and tests/test-summary.py ends the output
+# with one line per project and, when something failed, each failed test with the first lines of its
+# message. The exit code is non-zero when anything failed.
 TEST_RESULTS := $(CURDIR)/artifacts/test-results
 test: build format
 	@rm -rf $(TEST_RESULTS)

@@ -104,7 +104,7 @@ def main():
     for project in expected:
         if project not in seen:
             bad_projects.append(project)
-            print(f"{project:<{width}}  FAILED  no results (did its test run start?)")
+            print(f"{project:<{width}}  FAILED  no results (its test run did not start, or left no .trx)")
 
     failed = [(project, f) for project, _, failures, _ in sorted(runs, key=lambda r: r[0]) for f in failures]
     aborted = [(project, e) for project, _, _, errors in sorted(runs, key=lambda r: r[0]) for e in errors]
