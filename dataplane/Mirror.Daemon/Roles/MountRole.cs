@@ -91,6 +91,7 @@ internal sealed class MountRole : IDaemonRole
             {
                 throw new IOException($"--metrics {metrics.Host}:{metrics.Port}: {e.Message}", e);
             }
+
             MirrorMount mount;
             try
             {
