@@ -35,8 +35,18 @@ status:
 format:
 	$(DOTNET) format Mirror.K8s.sln --verify-no-changes
 
+# The projects run in parallel, so a failure can scroll far above the tail: each project writes a .trx into
+# artifacts/test-results/PROJECT (tests/Directory.Build.props), and tests/test-summary.py ends the output
+# with one line per project and, when something failed, each failed test with the first lines of its
+# message. The exit code is non-zero when anything failed.
+TEST_RESULTS := $(CURDIR)/artifacts/test-results
 test: build format
-	$(DOTNET) test Mirror.K8s.sln -c $(CONFIG) --no-build --logger "console;verbosity=normal"
+	@rm -rf $(TEST_RESULTS)
+	@status=0; \
+	$(DOTNET) test Mirror.K8s.sln -c $(CONFIG) --no-build --logger "console;verbosity=normal" \
+	  --logger "trx;LogFileName=results.trx" -p:MirrorTestResults=$(TEST_RESULTS) || status=$$?; \
+	python3 tests/test-summary.py $(TEST_RESULTS) Mirror.K8s.sln || { [ $$status -ne 0 ] || status=1; }; \
+	exit $$status
 
 # The client bench, then the fio table: raw disk, bindfs and our mount with 1 and 2 IMMEDIATE mirrors
 # (tests/Mirror.Bench/Fio/README.md; FIO_ARGS="--size 1024 --runtime 20" for longer runs). Needs root.

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Google.Protobuf;
+using Mirror.Rpc.Framing;
 
 namespace Mirror.Rpc;
 
@@ -15,8 +16,6 @@ namespace Mirror.Rpc;
 public sealed record BorrowedBytesField<TRequest>(int FieldNumber, Action<TRequest, ByteString> Set)
     where TRequest : IMessage<TRequest>, new()
 {
-    private const int LengthDelimited = 2;
-
     /// <summary>Parses <paramref name="wire"/> with the field borrowed from it, not copied.</summary>
     internal TRequest Parse(MessageParser<TRequest> parser, ReadOnlyMemory<byte> wire)
     {
@@ -44,9 +43,9 @@ public sealed record BorrowedBytesField<TRequest>(int FieldNumber, Action<TReque
     }
 
     /// <summary>
-    /// Walks the top-level fields (protobuf encoding: tag varint, then the value by wire type) and finds the
-    /// last occurrence of the field (proto3: the last one wins). False when absent, repeated, or when the
-    /// bytes are not a walkable message: the ordinary parser then decides (and reports a malformed message).
+    /// Walks the top-level fields (<see cref="ProtobufFields"/>) and finds the field (proto3: the last one
+    /// wins). False when absent, repeated, or when the bytes are not a walkable message: the ordinary parser
+    /// then decides (and reports a malformed message).
     /// </summary>
     private bool TryFind(ReadOnlySpan<byte> span, out int start, out int length, out int fieldStart, out int fieldEnd)
     {
@@ -55,69 +54,18 @@ public sealed record BorrowedBytesField<TRequest>(int FieldNumber, Action<TReque
         var at = 0;
         while (at < span.Length)
         {
-            var tagAt = at;
-            if (!TryVarint(span, ref at, out var tag))
+            if (!ProtobufFields.TryReadField(span, ref at, out var field) || field.End > span.Length)
             {
                 return false;
             }
 
-            var field = (int)(tag >> 3);
-            switch ((int)(tag & 7))
+            if (field.Number == FieldNumber && field.WireType == ProtobufField.LengthDelimited)
             {
-                case 0:
-                    if (!TryVarint(span, ref at, out _))
-                    {
-                        return false;
-                    }
-
-                    break;
-                case 1:
-                    at += 8;
-                    break;
-                case 5:
-                    at += 4;
-                    break;
-                case LengthDelimited:
-                    if (!TryVarint(span, ref at, out var size) || size > (ulong)(span.Length - at))
-                    {
-                        return false;
-                    }
-
-                    if (field == FieldNumber)
-                    {
-                        (start, length, fieldStart, fieldEnd) = (at, (int)size, tagAt, at + (int)size);
-                        found++;
-                    }
-
-                    at += (int)size;
-                    break;
-                default:
-                    // Groups (3, 4) and invalid wire types: not ours to judge.
-                    return false;
-            }
-
-            if (at > span.Length)
-            {
-                return false;
+                (start, length, fieldStart, fieldEnd) = (field.ValueAt, field.Length, field.KeyAt, field.End);
+                found++;
             }
         }
 
         return found == 1;
-    }
-
-    private static bool TryVarint(ReadOnlySpan<byte> span, ref int at, out ulong value)
-    {
-        value = 0;
-        for (var shift = 0; shift < 64 && at < span.Length; shift += 7)
-        {
-            var b = span[at++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

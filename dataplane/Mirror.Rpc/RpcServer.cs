@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Mirror.Rpc.Metrics;
 using Mirror.Rpc.Server;
 
 namespace Mirror.Rpc;
@@ -20,7 +19,7 @@ public sealed class RpcServer : IAsyncDisposable
     private readonly RpcServerOptions options;
     private readonly ILogger logger;
     private WebApplication? grpcApp;
-    private WebApplication? metricsApp;
+    private MetricsListener? metrics;
     private Bulk.BulkListener? bulk;
     private Task? stopped;
 
@@ -122,10 +121,8 @@ public sealed class RpcServer : IAsyncDisposable
 
         if (options.MetricsPort is { } metricsPort)
         {
-            var endpoint = new MetricsEndpoint(PrometheusExporter.Default, options.Health);
-            metricsApp = KestrelHosting.BuildMetrics(metricsPort, loggerFactory, endpoint.HandleAsync);
-            await metricsApp.StartAsync(cancellationToken).ConfigureAwait(false);
-            MetricsUri = new Uri($"http://127.0.0.1:{KestrelHosting.BoundTcpPort(metricsApp)}");
+            metrics = await MetricsListener.StartAsync("127.0.0.1", metricsPort, loggerFactory, options.Health, cancellationToken).ConfigureAwait(false);
+            MetricsUri = metrics.Uri;
         }
     }
 
@@ -138,20 +135,25 @@ public sealed class RpcServer : IAsyncDisposable
         }
 
         using var drain = new CancellationTokenSource(DrainTimeout);
-        foreach (var app in new[] { grpcApp, metricsApp })
+        try
         {
-            if (app is null)
+            if (grpcApp is not null)
             {
-                continue;
+                try
+                {
+                    await grpcApp.StopAsync(drain.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await grpcApp.DisposeAsync().ConfigureAwait(false);
+                }
             }
-
-            try
+        }
+        finally
+        {
+            if (metrics is not null)
             {
-                await app.StopAsync(drain.Token).ConfigureAwait(false);
-            }
-            finally
-            {
-                await app.DisposeAsync().ConfigureAwait(false);
+                await metrics.StopAsync(drain.Token).ConfigureAwait(false);
             }
         }
 

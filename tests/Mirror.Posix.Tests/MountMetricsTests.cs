@@ -15,9 +15,8 @@ public sealed class MountMetricsTests(ClusterOnly fixture) : IClassFixture<Clust
     {
         await using var mount = await MountProcess.StartAsync(Cluster);
         Assert.Equal("127.0.0.1", mount.MetricsUri().Host);
-        var uri = mount.MetricsUri().ToString();
-        // The ready file can appear before the mount's log line has come through the stdout pipe.
-        await Wait.UntilAsync(() => mount.Log.Contains(uri, StringComparison.Ordinal), TimeSpan.FromSeconds(10), $"the mount to log its metrics address {uri}");
+        // Logged: the ready line comes after the ready file, and the console logger writes on a thread of its own.
+        await Wait.UntilAsync(() => mount.Log.Contains(mount.MetricsUri().ToString(), StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the mount's ready line naming its /metrics");
 
         var name = $"m-{Guid.NewGuid():N}";
         File.WriteAllText(mount[name], "metrics");

@@ -3,6 +3,7 @@ using Mirror.Daemon.Hosting;
 using Mirror.Daemon.Options;
 using Mirror.Fuse.Bridge;
 using Mirror.Fuse.Mount;
+using Mirror.Rpc;
 
 namespace Mirror.Daemon.Roles;
 
@@ -81,7 +82,16 @@ internal sealed class MountRole : IDaemonRole
         return new PreparedRole(0, async (loggers, cancellationToken) =>
         {
             // Listening first: the instruments count from the start, and a taken port fails before mount(2).
-            var listener = await MetricsListener.StartAsync(metrics.Host, metrics.Port, loggers, health: null, cancellationToken).ConfigureAwait(false);
+            MetricsListener listener;
+            try
+            {
+                listener = await MetricsListener.StartAsync(metrics.Host, metrics.Port, loggers, health: null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw new IOException($"--metrics {metrics.Host}:{metrics.Port}: {e.Message}", e);
+            }
+
             MirrorMount mount;
             try
             {

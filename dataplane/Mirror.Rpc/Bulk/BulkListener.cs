@@ -7,6 +7,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Mirror.Core.Errors;
 using Mirror.Rpc.Auth;
+using Mirror.Rpc.Framing;
 using Mirror.Rpc.Metrics;
 using Mirror.Rpc.Server;
 
@@ -392,58 +393,25 @@ internal sealed class BulkListener : IAsyncDisposable
 
         /// <summary>
         /// Offset of the first top-level length-delimited field of at least 64 KiB whose length is inside
-        /// <paramref name="head"/> (protobuf encoding: tag varint, then the value by wire type); -1 when none.
+        /// <paramref name="head"/> (<see cref="ProtobufFields"/>); -1 when none.
         /// </summary>
         private static int FindPayload(ReadOnlySpan<byte> head)
         {
             var at = 0;
             while (at < head.Length)
             {
-                if (!TryVarint(head, ref at, out var tag))
+                if (!ProtobufFields.TryReadField(head, ref at, out var field))
                 {
                     return -1;
                 }
 
-                switch ((int)(tag & 7))
+                if (field.WireType == ProtobufField.LengthDelimited && field.Length >= PayloadMinBytes)
                 {
-                    case 0 when TryVarint(head, ref at, out _):
-                        break;
-                    case 1:
-                        at += 8;
-                        break;
-                    case 5:
-                        at += 4;
-                        break;
-                    case 2 when TryVarint(head, ref at, out var size):
-                        if (size >= PayloadMinBytes)
-                        {
-                            return at;
-                        }
-
-                        at += (int)Math.Min(size, (ulong)head.Length);
-                        break;
-                    default:
-                        return -1;
+                    return field.ValueAt;
                 }
             }
 
             return -1;
-        }
-
-        private static bool TryVarint(ReadOnlySpan<byte> span, ref int at, out ulong value)
-        {
-            value = 0;
-            for (var shift = 0; shift < 64 && at < span.Length; shift += 7)
-            {
-                var b = span[at++];
-                value |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80)
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
     }
 }

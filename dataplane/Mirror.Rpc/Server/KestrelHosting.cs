@@ -50,13 +50,14 @@ internal static class KestrelHosting
         return app;
     }
 
-    public static WebApplication BuildMetrics(int port, ILoggerFactory loggerFactory, RequestDelegate handler)
+    /// <summary>The HTTP/1.1 host of a <see cref="MetricsListener"/>.</summary>
+    public static WebApplication BuildMetrics(IPAddress address, int port, ILoggerFactory loggerFactory, RequestDelegate handler)
     {
         var builder = CreateBuilder(loggerFactory);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(address, port, listen => listen.Protocols = HttpProtocols.Http1);
         });
         var app = builder.Build();
         app.Run(handler);
@@ -102,7 +103,7 @@ internal static class KestrelHosting
         return builder;
     }
 
-    /// <summary>The host starts and stops when RpcServer says so, and ignores process signals.</summary>
+    /// <summary>The host starts and stops when RpcServer or MetricsListener says so, and ignores process signals.</summary>
     private sealed class EmbeddedLifetime : IHostLifetime
     {
         public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

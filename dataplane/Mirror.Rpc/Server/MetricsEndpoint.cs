@@ -3,7 +3,7 @@ using Mirror.Rpc.Metrics;
 
 namespace Mirror.Rpc.Server;
 
-/// <summary>The HTTP/1.1 side listener: GET /metrics (Prometheus text 0.0.4) and GET /healthz.</summary>
+/// <summary>What a <see cref="MetricsListener"/> answers: GET/HEAD /metrics (Prometheus text 0.0.4) and /healthz.</summary>
 internal sealed class MetricsEndpoint(PrometheusExporter exporter, Func<bool>? health)
 {
     public async Task HandleAsync(HttpContext http)

@@ -14,7 +14,7 @@ namespace Mirror.Mds.Tests;
 /// destroys run afterwards. A real mirrord mds killed with SIGKILL while those destroys are still in flight
 /// destroys them after its restart, and the unlinked name never comes back.
 /// </summary>
-public sealed class OrphanCrashTests : IAsyncDisposable, IDisposable
+public sealed class OrphanCrashTests : IAsyncLifetime
 {
     private const string Token = "orphan-crash-secret";
     private readonly MdsProcesses processes = new(Token, "mds-orphan-crash-");
@@ -24,10 +24,13 @@ public sealed class OrphanCrashTests : IAsyncDisposable, IDisposable
     private RpcServer? ost;
     private int generation = 1;
 
-    /// <summary>Also as IDisposable: the mirrord process is stopped whichever dispose the runner calls.</summary>
-    public void Dispose() => processes.Dispose();
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// IAsyncLifetime, not IAsyncDisposable: xunit 2 awaits IAsyncLifetime.DisposeAsync and never calls
+    /// IAsyncDisposable (a mirrord mds outlived every run that way), so the stand-in OST is stopped here too.
+    /// </summary>
+    public async Task DisposeAsync()
     {
         answer.TrySetResult();
         try
