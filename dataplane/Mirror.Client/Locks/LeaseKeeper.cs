@@ -185,6 +185,11 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
                     {
                         _ = cache.HandleCallbackAsync(callback);
                     }
+                    else
+                    {
+                        // The stream's opening marker: this stream belongs to the session connected now.
+                        session = mds.CallbackOrder.Session;
+                    }
 
                     mds.CallbackOrder.Handled(callback.CallbackSeq, session);
                 }

@@ -105,8 +105,12 @@ public sealed partial class MdsService
         }
     }
 
-    public Task<PingReply> Ping(PingRequest r) =>
-        Task.FromResult(Ordered(r.ClientId, new PingReply { MdsBootId = core.BootId, Evicted = core.Clients.Ping(r.ClientId) }));
+    /// <summary>Lease renewal. An evicted client's reply is not ordered: it must learn of the eviction even when its stream is gone.</summary>
+    public Task<PingReply> Ping(PingRequest r)
+    {
+        var reply = new PingReply { MdsBootId = core.BootId, Evicted = core.Clients.Ping(r.ClientId) };
+        return Task.FromResult(reply.Evicted ? reply : Ordered(r.ClientId, reply));
+    }
 
     /// <summary>LockReplay after an MDS restart (§2.2.5): one handle per lock, 0 = not re-granted.</summary>
     public async Task<LockReplayReply> LockReplay(LockReplayRequest r, CancellationToken cancellationToken = default)
