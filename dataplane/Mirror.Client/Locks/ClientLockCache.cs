@@ -36,6 +36,7 @@ public sealed partial class ClientLockCache : IAsyncDisposable
     private readonly IOstTargetSet targets;
     private readonly ILogger logger;
     private readonly Timer idleTimer;
+    private readonly RevokedHandles revoked = new();
 
     public ClientLockCache(MdsClient mds, IOstTargetSet targets, IwmOptions? options = null, ILogger? logger = null)
     {
@@ -121,6 +122,13 @@ public sealed partial class ClientLockCache : IAsyncDisposable
                 if (file.ActiveWriter is null)
                 {
                     var grant = await mds.LockEnqueueAsync(fid, LockBit.ActiveWriters, LockMode.Cw, LayoutIntentOp.IntentNone, ct);
+                    if (revoked.Remove(grant.Handle))
+                    {
+                        // Its callback came before this reply (and was answered with a cancel): enqueue again.
+                        await CancelQuietlyAsync(grant.Handle, default);
+                        continue;
+                    }
+
                     if (grant.Layout is { } granted)
                     {
                         file.Adopt(granted.Layout);
@@ -174,18 +182,30 @@ public sealed partial class ClientLockCache : IAsyncDisposable
         await CancelQuietlyAsync(handle, default);
     }
 
-    /// <summary>Dispatches one blocking callback from the Callbacks stream.</summary>
-    public async Task HandleCallbackAsync(LockCallback callback)
+    /// <summary>
+    /// Dispatches one blocking callback from the Callbacks stream. The revocation takes effect before this
+    /// returns (the layout is dropped, the AW lock takes no new operations: the reply ordering of
+    /// <see cref="CallbackOrder"/> counts on it); the returned task is the cancel or the AW release.
+    /// </summary>
+    public Task HandleCallbackAsync(LockCallback callback)
     {
-        if (await FaultPoints.HitAsync(CallbackFaultPoint))
+        try
         {
-            LogCallbackDropped(callback.LockHandle);
-            return;
+            if (FaultPoints.Hit(CallbackFaultPoint))
+            {
+                LogCallbackDropped(callback.LockHandle);
+                return Task.CompletedTask;
+            }
+        }
+        catch (MirrorException e)
+        {
+            return Task.FromException(e);
         }
 
         var fid = callback.Fid.ToFid();
         var file = For(fid);
         var bits = (LockBit)callback.Bits;
+        var work = new List<Task>(2);
         if (bits.HasFlag(LockBit.Layout))
         {
             // IWM §2.2.7.2: light — forget the layout, cancel at once, never flush.
@@ -193,21 +213,32 @@ public sealed partial class ClientLockCache : IAsyncDisposable
             {
                 file.LayoutHandle = 0;
             }
+            else
+            {
+                revoked.Add(callback.LockHandle);
+            }
 
             LogLayoutCallback(fid, callback.LockHandle, callback.LayoutGeneration);
-            await CancelQuietlyAsync(callback.LockHandle, default);
+            work.Add(CancelQuietlyAsync(callback.LockHandle, default));
         }
 
         if (bits.HasFlag(LockBit.ActiveWriters) && file.ActiveWriter is { } aw && aw.Handle == callback.LockHandle)
         {
-            await ReleaseAsync(aw, "callback");
+            work.Add(ReleaseAsync(aw, "callback"));
         }
         else if (bits.HasFlag(LockBit.ActiveWriters))
         {
-            // Not (or no longer) ours: cancelling an unknown handle tells the MDS not to wait for it.
-            await CancelQuietlyAsync(callback.LockHandle, default);
+            // Not (or not yet) ours: cancelling an unknown handle tells the MDS not to wait for it. A grant
+            // still on its way with this handle is then not installed (RevokedHandles).
+            revoked.Add(callback.LockHandle);
+            work.Add(CancelQuietlyAsync(callback.LockHandle, default));
         }
+
+        return Task.WhenAll(work);
     }
+
+    /// <summary>After a reconnect: lock handles of the old session mean nothing to the new one.</summary>
+    public void ForgetRevoked() => revoked.Clear();
 
     /// <summary>Eviction (IWM §2.4.3): every lock is gone without a cancel; operations running under a lost AW lock finish (the application sees only primary failures).</summary>
     public void OnEvicted()
@@ -281,7 +312,10 @@ public sealed partial class ClientLockCache : IAsyncDisposable
         var grant = await mds.LockEnqueueAsync(file.Fid, LockBit.Layout, LockMode.Cr, LayoutIntentOp.IntentNone, ct);
         var layout = grant.Layout?.Layout ?? (await mds.GetLayoutAsync(file.Fid, ct)).Layout;
         file.Layout = layout;
-        file.LayoutHandle = grant.Handle;
+
+        // A callback for this handle that came before the reply already cancelled it: this IO uses the
+        // layout of the grant (as one started just before the callback would), the next one enqueues again.
+        file.LayoutHandle = revoked.Remove(grant.Handle) ? 0 : grant.Handle;
         return layout;
     }
 

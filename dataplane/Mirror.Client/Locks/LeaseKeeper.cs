@@ -46,6 +46,7 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
 
     public void Start()
     {
+        mds.CallbackOrder.Attached = true;
         pingLoop = Task.Run(PingLoopAsync);
         callbackLoop = Task.Run(CallbackLoopAsync);
     }
@@ -109,6 +110,7 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
                 cache.OnEvicted();
             }
 
+            cache.ForgetRevoked();
             Reconnects++;
             LogReconnected(restarted ? "MDS restarted" : "evicted", reply.ClientId);
             var old = Interlocked.Exchange(ref streamCancel, new CancellationTokenSource());
@@ -123,6 +125,7 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        mds.CallbackOrder.Attached = false;
         await stop.CancelAsync();
         await streamCancel.CancelAsync();
         foreach (var loop in new[] { pingLoop, callbackLoop }.OfType<Task>())
@@ -167,7 +170,7 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
         while (!stop.IsCancellationRequested)
         {
             var token = Volatile.Read(ref streamCancel).Token;
-            var (seenId, seenBoot) = (mds.ClientId, mds.MdsBootId);
+            var (seenId, seenBoot, session) = (mds.ClientId, mds.MdsBootId, mds.CallbackOrder.Session);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, stop.Token);
             try
             {
@@ -175,12 +178,26 @@ public sealed partial class LeaseKeeper : IAsyncDisposable
                 await foreach (var callback in mds.CallbacksAsync(linked.Token).WithCancellation(linked.Token))
                 {
                     backoff = TimeSpan.FromMilliseconds(50);
-                    _ = Task.Run(() => cache.HandleCallbackAsync(callback));
+
+                    // In stream order: the revocation takes effect here, before replies numbered after it
+                    // are let go (CallbackOrder); the cancel or AW release runs on.
+                    if (callback.LockHandle != 0)
+                    {
+                        _ = cache.HandleCallbackAsync(callback);
+                    }
+                    else
+                    {
+                        // The stream's opening marker: this stream belongs to the session connected now.
+                        session = mds.CallbackOrder.Session;
+                    }
+
+                    mds.CallbackOrder.Handled(callback.CallbackSeq, session);
                 }
             }
             catch (RpcException e) when (e.Status == StatusCode.Unimplemented)
             {
                 StreamOpen = false;
+                mds.CallbackOrder.Attached = false;
                 return;
             }
             catch (Exception e) when (!stop.IsCancellationRequested)

@@ -29,6 +29,12 @@ public sealed partial class MdsClient : IDisposable
 
     public string Address => rpc.Target;
 
+    /// <summary>Holds replies to lock calls until the callbacks sent before them are handled (mds.proto LockCallback.callback_seq).</summary>
+    public CallbackOrder CallbackOrder { get; } = new();
+
+    /// <summary>The invoker calls go through (tests look at the bulk channel in use).</summary>
+    internal IRpcInvoker Invoker => rpc;
+
     /// <summary>Set by <see cref="ConnectAsync"/>; sent with layout intents.</summary>
     public ulong ClientId { get; private set; }
 
@@ -40,6 +46,7 @@ public sealed partial class MdsClient : IDisposable
             MdsMethods.Connect,
             new MdsConnectRequest { ClientUuid = clientUuid, IwmAware = iwmAware, ClientVersion = ClientVersion },
             ct);
+        CallbackOrder.Reset();
         ClientId = reply.ClientId;
         MdsBootId = reply.MdsBootId;
         ClientUuid = clientUuid;
@@ -206,7 +213,8 @@ public sealed partial class MdsClient : IDisposable
         {
             try
             {
-                return await rpc.UnaryAsync<TReq, TResp>(method, request, new CallOptions(options.CallTimeout, ct));
+                var start = DateTime.UtcNow;
+                return await OrderedAsync(await rpc.UnaryAsync<TReq, TResp>(method, request, new CallOptions(options.CallTimeout, ct)), start, ct);
             }
             catch (RpcException e) when (e.Status == StatusCode.Unavailable && DateTime.UtcNow + backoff < deadline && !ct.IsCancellationRequested)
             {
@@ -226,12 +234,24 @@ public sealed partial class MdsClient : IDisposable
     {
         try
         {
-            return await rpc.UnaryAsync<TReq, TResp>(method, request, new CallOptions(options.CallTimeout, ct));
+            var start = DateTime.UtcNow;
+            return await OrderedAsync(await rpc.UnaryAsync<TReq, TResp>(method, request, new CallOptions(options.CallTimeout, ct)), start, ct);
         }
         catch (RpcException e)
         {
             throw e.ToMirrorException();
         }
+    }
+
+    /// <summary>A reply to a lock call returns after the callbacks the MDS sent before it (waits within the call's deadline).</summary>
+    private async ValueTask<TResp> OrderedAsync<TResp>(TResp reply, DateTime start, CancellationToken ct)
+    {
+        if (reply is ICallbackOrdered { CallbackSeq: > 0 } ordered)
+        {
+            await CallbackOrder.WaitAsync(ordered.CallbackSeq, start + options.CallTimeout, ct);
+        }
+
+        return reply;
     }
 }
 
@@ -248,10 +268,9 @@ public sealed record MdsClientOptions
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Send unary calls over the MDS's bulk channel when it offers one. Off by default: the blocking callbacks
-    /// still come over the gRPC stream, and a reply on the separate bulk connection can overtake a callback
-    /// the MDS sent before it (a cached layout lock used after its revocation was already sent; seen under
-    /// load in FsyncFailureTests). Needs callback/reply ordering (a callback sequence in every reply) first.
+    /// Send unary calls (all but Connect) over the MDS's bulk channel when it offers one; the Callbacks stream
+    /// stays on gRPC and replies to lock calls wait for the callbacks sent before them (<see cref="CallbackOrder"/>).
+    /// On by default; the environment variable MIRROR_MDS_BULK=0 turns it off (gRPC only).
     /// </summary>
-    public bool UseBulk { get; init; }
+    public bool UseBulk { get; init; } = Environment.GetEnvironmentVariable("MIRROR_MDS_BULK") != "0";
 }

@@ -132,6 +132,35 @@ public sealed class ClientRegistry
         }
     }
 
+    /// <summary>
+    /// The number of the last callback queued to a client, stamped into replies to its lock calls (mds.proto
+    /// LockCallback.callback_seq): read after the handler's work, so it covers every callback that work sent.
+    /// </summary>
+    public ulong CallbackSeq(ulong clientId)
+    {
+        lock (gate)
+        {
+            return sessions.GetValueOrDefault(clientId)?.CallbackSeq ?? 0;
+        }
+    }
+
+    /// <summary>A Callbacks stream took callback <paramref name="seq"/> from the queue.</summary>
+    internal void Taken(ClientSession session, ulong seq)
+    {
+        lock (gate)
+        {
+            session.TakenSeq = Math.Max(session.TakenSeq, seq);
+        }
+    }
+
+    internal ulong TakenSeq(ClientSession session)
+    {
+        lock (gate)
+        {
+            return session.TakenSeq;
+        }
+    }
+
     public ClientSession? Find(ulong clientId)
     {
         lock (gate)
@@ -253,13 +282,19 @@ public sealed class ClientRegistry
             return;
         }
 
-        ClientSession? session;
+        var sent = false;
         lock (gate)
         {
-            session = sessions.GetValueOrDefault(callback.Lock.ClientId);
+            // Numbered and queued under one gate: queue order is number order (the client waits for numbers).
+            if (sessions.GetValueOrDefault(callback.Lock.ClientId) is { } session
+                && session.Callbacks.Writer.TryWrite(callback with { Seq = session.CallbackSeq + 1 }))
+            {
+                session.CallbackSeq++;
+                sent = true;
+            }
         }
 
-        if (session is not null && session.Callbacks.Writer.TryWrite(callback))
+        if (sent)
         {
             CallbackSent?.Invoke();
         }

@@ -32,6 +32,12 @@ public sealed class ClientSession
     /// <summary>Set by LockReplay during recovery (IWM §2.2.5).</summary>
     public bool Replayed { get; internal set; }
 
+    /// <summary>The number of the last callback queued to this client (mds.proto LockCallback.callback_seq); guarded by the registry's gate.</summary>
+    internal ulong CallbackSeq { get; set; }
+
+    /// <summary>The number of the last callback a Callbacks stream took from the queue (sent, or lost with that stream).</summary>
+    internal ulong TakenSeq { get; set; }
+
     /// <summary>Blocking callbacks waiting for the Callbacks stream; completed at eviction.</summary>
     internal Channel<BlockingCallback> Callbacks { get; } = Channel.CreateUnbounded<BlockingCallback>(new UnboundedChannelOptions { SingleReader = true });
 

@@ -82,4 +82,8 @@ public sealed class MdsLock
 }
 
 /// <summary>The blocking callback the lock manager wants delivered to a holder (IWM §2.2.6).</summary>
-public sealed record BlockingCallback(MdsLock Lock, LockMode BlockingMode);
+public sealed record BlockingCallback(MdsLock Lock, LockMode BlockingMode)
+{
+    /// <summary>Its number in the holder's callback sequence (mds.proto LockCallback.callback_seq), set when queued.</summary>
+    public ulong Seq { get; init; }
+}

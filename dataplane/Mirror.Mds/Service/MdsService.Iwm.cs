@@ -1,4 +1,5 @@
 using Mirror.Core.Errors;
+using Mirror.Core.Faults;
 using Mirror.Core.Layouts;
 using Mirror.Mds.Layouts;
 using Mirror.Mds.Locks;
@@ -14,6 +15,9 @@ namespace Mirror.Mds.Service;
 /// <summary>The IWM handlers (mds.proto "Immediate Write Mirroring"; IWM §2.2): locks, callbacks, leases, epochs.</summary>
 public sealed partial class MdsService
 {
+    /// <summary>"delay:MS" holds each callback back on the Callbacks stream (replies then race ahead of it).</summary>
+    public const string CallbackStreamFault = "mds.callback.stream";
+
     /// <summary>
     /// LockEnqueue: one bit per request (LAYOUT first, then AW, §2.2.7). LAYOUT CR may carry an intent
     /// (fold-up for non-IWM writers, §2.4.6); AW CW opens the epoch on the first grant (§2.2.5).
@@ -27,7 +31,7 @@ public sealed partial class MdsService
         {
             case LockBits.Layout:
                 var (layoutLock, file) = await core.EpochLayouts.LayoutLockAsync(client, fid, mode, (LayoutIntent)r.Intent, cancellationToken);
-                return new LockEnqueueReply { LockHandle = layoutLock.Handle, Attr = Attr(file), Layout = LayoutConvert.ToProto(file.Layout!) };
+                return Ordered(client.ClientId, new LockEnqueueReply { LockHandle = layoutLock.Handle, Attr = Attr(file), Layout = LayoutConvert.ToProto(file.Layout!) });
             case LockBits.ActiveWriters:
                 if (mode != Locks.LockMode.CW)
                 {
@@ -35,13 +39,13 @@ public sealed partial class MdsService
                 }
 
                 var grant = await core.Epochs.AcquireAsync(client, fid, cancellationToken);
-                return new LockEnqueueReply
+                return Ordered(client.ClientId, new LockEnqueueReply
                 {
                     LockHandle = grant.Lock.Handle,
                     Attr = Attr(grant.File),
                     Layout = LayoutConvert.ToProto(grant.File.Layout!),
                     EpochId = grant.EpochId,
-                };
+                });
             default:
                 throw new MirrorException(Errno.EINVAL, $"lock bits {r.Bits}: enqueue LAYOUT or ACTIVE_WRITERS, one at a time (LAYOUT first)");
         }
@@ -66,7 +70,7 @@ public sealed partial class MdsService
             core.Locks.Release(held.Handle);
         }
 
-        return new Empty();
+        return Ordered(r.ClientId, new Empty());
     }
 
     /// <summary>The Callbacks server stream: blocking callbacks for this client until it is evicted or hangs up.</summary>
@@ -75,8 +79,13 @@ public sealed partial class MdsService
         var (session, stop) = core.Clients.OpenCallbacks(r.ClientId, callEnded);
         try
         {
+            // The marker: callbacks up to TakenSeq went with an earlier stream (delivered or lost), so the
+            // client stops waiting for them (mds.proto LockCallback.callback_seq).
+            await writer.WriteAsync(new LockCallback { CallbackSeq = core.Clients.TakenSeq(session) }, stop);
             await foreach (var callback in session.Callbacks.Reader.ReadAllAsync(stop))
             {
+                core.Clients.Taken(session, callback.Seq);
+                await FaultPoints.HitAsync(CallbackStreamFault, stop);
                 var generation = core.Model.Read(() =>
                     core.Model.Inodes.TryGetValue(callback.Lock.Fid, out var i) ? i.Layout?.Generation ?? 0 : 0);
                 await writer.WriteAsync(new LockCallback
@@ -86,6 +95,7 @@ public sealed partial class MdsService
                     Bits = (uint)callback.Lock.Bits,
                     BlockingMode = (ProtoLockMode)callback.BlockingMode,
                     LayoutGeneration = generation,
+                    CallbackSeq = callback.Seq,
                 }, stop);
             }
         }
@@ -95,8 +105,12 @@ public sealed partial class MdsService
         }
     }
 
-    public Task<PingReply> Ping(PingRequest r) =>
-        Task.FromResult(new PingReply { MdsBootId = core.BootId, Evicted = core.Clients.Ping(r.ClientId) });
+    /// <summary>Lease renewal. An evicted client's reply is not ordered: it must learn of the eviction even when its stream is gone.</summary>
+    public Task<PingReply> Ping(PingRequest r)
+    {
+        var reply = new PingReply { MdsBootId = core.BootId, Evicted = core.Clients.Ping(r.ClientId) };
+        return Task.FromResult(reply.Evicted ? reply : Ordered(r.ClientId, reply));
+    }
 
     /// <summary>LockReplay after an MDS restart (§2.2.5): one handle per lock, 0 = not re-granted.</summary>
     public async Task<LockReplayReply> LockReplay(LockReplayRequest r, CancellationToken cancellationToken = default)
@@ -105,7 +119,7 @@ public sealed partial class MdsService
         var held = r.Locks.Select(l => new ReplayedLock(Fid(l.Fid), (LockBits)l.Bits, (Locks.LockMode)l.Mode, l.Lvb.ToByteArray())).ToList();
         var reply = new LockReplayReply();
         reply.LockHandles.AddRange(await core.Recovery.ReplayAsync(client, held, cancellationToken));
-        return reply;
+        return Ordered(client.ClientId, reply);
     }
 
     public async Task<LayoutReply> SetMirrorFlags(SetMirrorFlagsRequest r)
@@ -136,6 +150,14 @@ public sealed partial class MdsService
         }
 
         return Task.FromResult(reply);
+    }
+
+    /// <summary>Stamps the client's callback sequence into a reply, after the handler's work (mds.proto LockCallback.callback_seq).</summary>
+    private T Ordered<T>(ulong clientId, T reply)
+        where T : ICallbackOrdered
+    {
+        reply.CallbackSeq = core.Clients.CallbackSeq(clientId);
+        return reply;
     }
 
     public async Task<Empty> EvictClient(EvictClientRequest r)

@@ -136,7 +136,7 @@ public sealed partial class MdsService(MdsCore core)
     public Task<LayoutReply> GetLayout(FidRequest r) => Task.FromResult(LayoutReply(core.Layouts.GetLayout(Fid(r.Fid))));
 
     public async Task<LayoutReply> LayoutIntent(LayoutIntentRequest r) =>
-        LayoutReply(await core.EpochLayouts.IntentAsync(Fid(r.Fid), (LayoutIntent)r.Op));
+        Ordered(r.ClientId, LayoutReply(await core.EpochLayouts.IntentAsync(Fid(r.Fid), (LayoutIntent)r.Op)));
 
     public async Task<LayoutReply> MirrorExtend(MirrorExtendRequest r) =>
         LayoutReply(await core.EpochLayouts.ExtendAsync(Fid(r.Fid), Spec(r.Mirrors), Fid(r.Victim), r.ExpectedGeneration));

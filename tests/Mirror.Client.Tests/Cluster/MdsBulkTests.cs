@@ -95,8 +95,7 @@ public sealed class MdsBulkTests
         return (new MdsClient(invoker, new MdsClientOptions { RetryDeadline = TimeSpan.FromSeconds(2) }), grpc, bulk);
     }
 
-    private static IRpcInvoker GetInvoker(MdsClient client) =>
-        (IRpcInvoker)typeof(MdsClient).GetField("rpc", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(client)!;
+    private static IRpcInvoker GetInvoker(MdsClient client) => client.Invoker;
 
     private static int ClosedPort()
     {

@@ -36,6 +36,40 @@ public class LockCallbackTests : IwmTestBase
     }
 
     [Fact]
+    public async Task A_layout_callback_that_comes_before_its_grant_keeps_the_grant_from_being_cached()
+    {
+        var (client, mds) = await ClientAsync();
+        var next = mds.LastHandle + 1;
+
+        // The MDS called back between the grant and its reply: the client sees the callback first.
+        await client.Locks!.HandleCallbackAsync(Callback(next, LockBit.Layout));
+        var layout = await client.Locks.LayoutAsync(FakeMds.FileFid);
+
+        var locks = client.Locks.For(FakeMds.FileFid);
+        Assert.Equal(mds.Layout.Generation, layout.Generation);
+        Assert.Equal(0UL, locks.LayoutHandle); // used once, not cached: its cancel already went
+        Assert.Contains(next, mds.OtherCancels);
+        await client.Locks.LayoutAsync(FakeMds.FileFid);
+        Assert.Equal(next + 1, locks.LayoutHandle);
+    }
+
+    [Fact]
+    public async Task An_AW_callback_that_comes_before_its_grant_makes_the_writer_enqueue_again()
+    {
+        var (client, mds) = await ClientAsync();
+        await client.Locks!.LayoutAsync(FakeMds.FileFid);
+        var revoked = mds.LastHandle + 1;
+
+        await client.Locks.HandleCallbackAsync(Callback(revoked, LockBit.ActiveWriters));
+        var aw = await client.Locks.EnterAsync(FakeMds.FileFid);
+        aw!.Exit();
+
+        Assert.NotEqual(revoked, aw.Handle);
+        Assert.DoesNotContain(revoked, mds.HeldAw); // the grant that came after its callback was cancelled, not used
+        Assert.Contains(aw.Handle, mds.HeldAw);
+    }
+
+    [Fact]
     public async Task A_layout_callback_drops_the_layout_and_cancels_at_once_without_flushing()
     {
         var (client, mds) = await ClientAsync();

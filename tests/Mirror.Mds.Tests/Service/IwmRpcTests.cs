@@ -161,7 +161,10 @@ public sealed class IwmRpcTests : IAsyncLifetime
                 await foreach (var callback in channel.ServerStreamingAsync<CallbacksRequest, LockCallback>(MdsMethods.Callbacks,
                     new CallbacksRequest { ClientId = Id }, new CallOptions(CancellationToken: stop.Token)))
                 {
-                    await received.Writer.WriteAsync(callback);
+                    if (callback.LockHandle != 0) // 0: the stream's opening marker (mds.proto LockCallback.callback_seq)
+                    {
+                        await received.Writer.WriteAsync(callback);
+                    }
                 }
             }
             finally
