@@ -38,13 +38,7 @@ public sealed class RpcServiceBuilder
         where TResponse : IMessage<TResponse>
     {
         var parser = new MessageParser<TRequest>(() => new TRequest());
-        Add(new RpcMethod(FullName(method), RpcMethodKind.Unary, async (bytes, context, send) =>
-        {
-            var request = parser.ParseFrom(bytes.Span);
-            var response = await handler(request, context).ConfigureAwait(false);
-            await send(Serialize(response), context.CancellationToken).ConfigureAwait(false);
-        }));
-        return this;
+        return AddUnary(method, bytes => parser.ParseFrom(bytes.Span), handler, release: null);
     }
 
     /// <summary>A unary method whose <paramref name="borrowed"/> bytes field reaches the handler without a copy (see <see cref="BorrowedBytesField{TRequest}"/>).</summary>
@@ -53,13 +47,7 @@ public sealed class RpcServiceBuilder
         where TResponse : IMessage<TResponse>
     {
         var parser = new MessageParser<TRequest>(() => new TRequest());
-        Add(new RpcMethod(FullName(method), RpcMethodKind.Unary, async (bytes, context, send) =>
-        {
-            var request = borrowed.Parse(parser, bytes);
-            var response = await handler(request, context).ConfigureAwait(false);
-            await send(Serialize(response), context.CancellationToken).ConfigureAwait(false);
-        }));
-        return this;
+        return AddUnary(method, bytes => borrowed.Parse(parser, bytes), handler, release: null);
     }
 
     /// <summary>
@@ -72,23 +60,7 @@ public sealed class RpcServiceBuilder
         where TResponse : IMessage<TResponse>
     {
         var parser = new MessageParser<TRequest>(() => new TRequest());
-        Add(new RpcMethod(FullName(method), RpcMethodKind.Unary, async (bytes, context, send) =>
-        {
-            var request = parser.ParseFrom(bytes.Span);
-            var response = await handler(request, context).ConfigureAwait(false);
-            byte[] wire;
-            try
-            {
-                wire = Serialize(response);
-            }
-            finally
-            {
-                release(response);
-            }
-
-            await send(wire, context.CancellationToken).ConfigureAwait(false);
-        }));
-        return this;
+        return AddUnary(method, bytes => parser.ParseFrom(bytes.Span), handler, release);
     }
 
     public RpcServiceBuilder ServerStreaming<TRequest, TResponse>(string method, Func<TRequest, IServerStreamWriter<TResponse>, ServerCallContext, Task> handler)
@@ -100,6 +72,27 @@ public sealed class RpcServiceBuilder
         {
             var request = parser.ParseFrom(bytes.Span);
             return handler(request, new StreamWriter<TResponse>(send, context.CancellationToken), context);
+        }));
+        return this;
+    }
+
+    private RpcServiceBuilder AddUnary<TRequest, TResponse>(string method, Func<ReadOnlyMemory<byte>, TRequest> parse, Func<TRequest, ServerCallContext, Task<TResponse>> handler, Action<TResponse>? release)
+        where TResponse : IMessage<TResponse>
+    {
+        Add(new RpcMethod(FullName(method), RpcMethodKind.Unary, async (bytes, context, send) =>
+        {
+            var response = await handler(parse(bytes), context).ConfigureAwait(false);
+            byte[] wire;
+            try
+            {
+                wire = Serialize(response);
+            }
+            finally
+            {
+                release?.Invoke(response);
+            }
+
+            await send(wire, context.CancellationToken).ConfigureAwait(false);
         }));
         return this;
     }

@@ -135,19 +135,10 @@ public sealed partial class MirrorFile : IAsyncDisposable
 
     /// <summary>Queues a write of <paramref name="data"/> at <paramref name="offset"/> (write-behind, see the class comment).</summary>
     /// <remarks>The data is copied into a pooled buffer first; a caller that can give up its buffer calls <see cref="WriteOwnedAsync"/>.</remarks>
-    public async Task WriteAsync(ulong offset, ReadOnlyMemory<byte> data, CancellationToken ct = default)
+    public Task WriteAsync(ulong offset, ReadOnlyMemory<byte> data, CancellationToken ct = default)
     {
-        ThrowIfClosed();
-        ThrowPendingError();
-        if (data.Length == 0)
-        {
-            return;
-        }
-
-        await PrepareWriteAsync(offset, data.Length, ct);
-        await window.WaitAsync(ct);
         var copy = PooledCopy.Of(data.Span);
-        await QueueWriteAsync(offset, copy.Memory, copy, ct);
+        return WriteOwnedAsync(offset, copy.Memory, copy, ct);
     }
 
     /// <summary>
